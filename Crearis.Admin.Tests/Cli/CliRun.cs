@@ -1,0 +1,17 @@
+using Crearis.Admin.Cli;
+
+namespace Crearis.Admin.Tests.Cli;
+
+public sealed record CliOutcome(int ExitCode, string Output, string Error);
+
+/// <summary>Runs the executable's command line in-process, capturing what it prints.</summary>
+public static class CliRun
+{
+    public static async Task<CliOutcome> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await CliApp.RunAsync(args, output, error);
+        return new CliOutcome(exit, output.ToString(), error.ToString());
+    }
+}

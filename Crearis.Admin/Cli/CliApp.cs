@@ -1,0 +1,41 @@
+using System.CommandLine;
+
+namespace Crearis.Admin.Cli;
+
+/// <summary>The command-line face of the same executable: for scripts and cron. Without a command the web app starts.</summary>
+public static class CliApp
+{
+    private static readonly HashSet<string> Entry = new(StringComparer.Ordinal)
+    {
+        "db", "users", "--help", "-h", "-?", "--version",
+    };
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && Entry.Contains(args[0]);
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand(
+            "Crearis Backup Admin. Without a command it starts the web app (dotnet run --project Crearis.Admin).");
+        root.Subcommands.Add(DbCommands.Build());
+        root.Subcommands.Add(UserCommands.Build());
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var parse = BuildRoot().Parse(args);
+        var config = new InvocationConfiguration();
+        if (output is not null) config.Output = output;
+        if (error is not null) config.Error = error;
+        var exit = await parse.InvokeAsync(config);
+        // Parse errors (unknown option, missing value) are bad arguments: exit code 2 as documented.
+        return parse.Errors.Count > 0 ? ExitCodes.BadArguments : exit;
+    }
+}
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadArguments = 2;
+}

@@ -1,0 +1,66 @@
+using Crearis.Admin.Data;
+using Crearis.Admin.Hosting;
+using Crearis.Admin.Security;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Crearis.Admin.Cli;
+
+/// <summary>Configuration and database access for CLI commands, read the same way as the web app reads them.</summary>
+public sealed class CliContext : IAsyncDisposable
+{
+    private EmbeddedDatabase? _embedded;
+
+    private CliContext(IConfiguration configuration) => Configuration = configuration;
+
+    public IConfiguration Configuration { get; }
+
+    public static CliContext Create()
+    {
+        var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
+            ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production";
+        var contentRoot = Directory.GetCurrentDirectory();
+        var builder = new ConfigurationBuilder()
+            .SetBasePath(contentRoot)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddJsonFile($"appsettings.{environment}.json", optional: true);
+        AppConfiguration.UseSettingsBesideBinaries(builder, contentRoot, environment);
+        builder.AddEnvironmentVariables();
+        return new CliContext(builder.Build());
+    }
+
+    /// <summary>
+    /// The connection to use: the option if given, else <c>ConnectionStrings:CrearisAdmin</c>/<c>Crearis</c>, else the
+    /// embedded database (started for the duration of the command).
+    /// </summary>
+    public async Task<string> AdminConnectionAsync(string? option, CancellationToken ct)
+    {
+        if (!string.IsNullOrWhiteSpace(option)) return option;
+        if (AppConfiguration.AdminConnectionString(Configuration) is { Length: > 0 } configured) return configured;
+        var options = Configuration.GetSection(CrearisOptions.Section).Get<CrearisOptions>() ?? new();
+        _embedded = await EmbeddedDatabase.StartAsync(options.EmbeddedDatabase, NullLogger.Instance, ct);
+        return _embedded.ConnectionString;
+    }
+
+    /// <summary>Identity services over the admin schema of the given database, for user commands.</summary>
+    public static ServiceProvider IdentityServices(string adminConnection)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDbContext<AdminDbContext>(o => o.UseAdminDatabase(adminConnection));
+        services.AddIdentityCore<ApplicationUser>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                o.Lockout.AllowedForNewUsers = true;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<AdminDbContext>();
+        services.AddScoped<UserAdministration>();
+        return services.BuildServiceProvider();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_embedded is not null) await _embedded.DisposeAsync();
+    }
+}

@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crearis.Admin.Data;
+
+/// <summary>
+/// The app's own data (Identity now; run history, audit and sync state later). It lives in its own PostgreSQL schema so
+/// it never mixes with the platform's content tables in <c>public</c>.
+/// </summary>
+public class AdminDbContext(DbContextOptions<AdminDbContext> options) : IdentityDbContext<ApplicationUser>(options)
+{
+    public const string Schema = "crearis_admin";
+    public const string HistoryTable = "__admin_migrations";
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        builder.HasDefaultSchema(Schema);
+        base.OnModelCreating(builder);
+    }
+}

@@ -1,0 +1,7 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace Crearis.Admin.Data;
+
+public class ApplicationUser : IdentityUser
+{
+}

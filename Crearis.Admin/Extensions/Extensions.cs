@@ -1,0 +1,147 @@
+using Crearis.Admin.Api;
+using Crearis.Admin.Components;
+using Crearis.Admin.Components.Account;
+using Crearis.Admin.Data;
+using Crearis.Admin.Hosting;
+using Crearis.Admin.Security;
+using Crearis.Admin.Services;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.FileProviders;
+using MudBlazor.Services;
+
+namespace Crearis.Admin.Extensions;
+
+public static class Extensions
+{
+    /// <summary>Everything the admin app needs: database (configured or embedded), Identity, UI and services.</summary>
+    public static async Task AddCrearisAdminAsync(this WebApplicationBuilder builder)
+    {
+        AppConfiguration.UseSettingsBesideBinaries(builder.Configuration, builder.Environment.ContentRootPath,
+            builder.Environment.EnvironmentName);
+        builder.Services.Configure<CrearisOptions>(builder.Configuration.GetSection(CrearisOptions.Section));
+
+        await builder.AddCrearisDatabaseAsync();
+        builder.AddCrearisIdentity();
+
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddScoped<DatabaseInfoService>();
+    }
+
+    /// <summary>
+    /// Uses <c>ConnectionStrings:Crearis</c> when set (and creates nothing in its content schema); otherwise starts
+    /// the embedded cluster and points the connection string at it.
+    /// </summary>
+    private static async Task AddCrearisDatabaseAsync(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(AppConfiguration.CrearisConnection)))
+        {
+            var options = builder.Configuration.GetSection(CrearisOptions.Section).Get<CrearisOptions>() ?? new();
+            using var loggerFactory = LoggerFactory.Create(l => l.AddConsole());
+            var logger = loggerFactory.CreateLogger("Crearis.EmbeddedDatabase");
+            var embedded = await EmbeddedDatabase.StartAsync(options.EmbeddedDatabase, logger);
+            builder.Configuration[$"ConnectionStrings:{AppConfiguration.CrearisConnection}"] = embedded.ConnectionString;
+            services.AddSingleton(embedded);
+            services.AddHostedService<EmbeddedDatabaseLifetime>();
+        }
+
+        var adminConnection = AppConfiguration.AdminConnectionString(builder.Configuration)!;
+        services.AddDbContext<AdminDbContext>(o => o.UseAdminDatabase(adminConnection));
+        services.AddDatabaseDeveloperPageExceptionFilter();
+    }
+
+    private static void AddCrearisIdentity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+
+        services.AddAuthentication(options =>
+            {
+                options.DefaultScheme = IdentityConstants.ApplicationScheme;
+                options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddIdentityCookies();
+
+        services.AddIdentityCore<ApplicationUser>(options =>
+            {
+                // No e-mail is sent by this app; admins create accounts, so there is nothing to confirm.
+                options.SignIn.RequireConfirmedAccount = false;
+                options.User.RequireUniqueEmail = true;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 5;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<AdminDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+        services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
+        services.AddScoped<UserAdministration>();
+        services.AddScoped<FirstAdminBootstrap>();
+
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/Account/Login";
+            options.AccessDeniedPath = "/Account/AccessDenied";
+            // API callers get status codes, not a login page.
+            options.Events.OnRedirectToLogin = ctx => ApiAwareRedirect(ctx, StatusCodes.Status401Unauthorized);
+            options.Events.OnRedirectToAccessDenied = ctx => ApiAwareRedirect(ctx, StatusCodes.Status403Forbidden);
+        });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.AdminOnly, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin))
+            .AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser().RequireRole(Roles.All))
+            // Every endpoint that does not say otherwise needs a signed-in Admin or Viewer.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().RequireRole(Roles.All).Build());
+    }
+
+    private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/api"))
+            ctx.Response.StatusCode = status;
+        else
+            ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Applies the admin-schema migrations, creates the first admin, and maps the pipeline.</summary>
+    public static async Task UseCrearisAdminAsync(this WebApplication app)
+    {
+        var adminConnection = AppConfiguration.AdminConnectionString(app.Configuration)!;
+        await AdminDatabaseExtensions.MigrateAdminSchemaAsync(adminConnection);
+        using (var scope = app.Services.CreateScope())
+            await scope.ServiceProvider.GetRequiredService<FirstAdminBootstrap>().RunAsync();
+
+        if (app.Environment.IsDevelopment())
+        {
+            app.UseMigrationsEndPoint();
+        }
+        else
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        }
+        // Pages get a friendly status page; API callers get the bare status code (a re-executed POST would turn a
+        // 403 into an antiforgery 400).
+        app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api"),
+            branch => branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+
+        // Logo, favicon and css are needed by the sign-in page, so they are served before authorization.
+        var assets = Path.Combine(AppContext.BaseDirectory, "wwwroot-assets");
+        if (Directory.Exists(assets))
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(assets), RequestPath = "/assets" });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapAdditionalIdentityEndpoints();
+        app.MapAdminApi();
+    }
+}

@@ -1,0 +1,77 @@
+using Crearis.Backup.Core.Database;
+using Crearis.Backup.Core.Demo;
+using Crearis.Backup.Core.Postgres;
+using Npgsql;
+
+namespace Crearis.Admin.Hosting;
+
+/// <summary>
+/// The default database when none is configured: a private PostgreSQL cluster that holds a content database with the
+/// Crearis schema and demo data, created on first start.
+/// </summary>
+public sealed class EmbeddedDatabase : IAsyncDisposable
+{
+    private EmbeddedDatabase(PostgresCluster cluster, string database)
+    {
+        Cluster = cluster;
+        Database = database;
+    }
+
+    public PostgresCluster Cluster { get; }
+    public string Database { get; }
+    public string ConnectionString => Cluster.ConnectionString(Database);
+
+    public static async Task<EmbeddedDatabase> StartAsync(EmbeddedDatabaseOptions options, ILogger logger,
+        CancellationToken ct = default)
+    {
+        var root = string.IsNullOrWhiteSpace(options.DataDirectory)
+            ? PostgresClusterOptions.DefaultDataRoot()
+            : Path.GetFullPath(options.DataDirectory);
+        var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions(root, options.Port), logger, ct);
+        try
+        {
+            var embedded = new EmbeddedDatabase(cluster, options.Database);
+            await embedded.EnsureContentAsync(options.DemoRows, logger, ct);
+            logger.LogInformation(
+                "Embedded database: {Database} on 127.0.0.1:{Port}, cluster folder {Folder} (log {Log})",
+                options.Database, cluster.Port, cluster.DataDirectory, cluster.LogFile);
+            return embedded;
+        }
+        catch
+        {
+            await cluster.StopAsync();
+            throw;
+        }
+    }
+
+    private async Task EnsureContentAsync(int demoRows, ILogger logger, CancellationToken ct)
+    {
+        await Cluster.EnsureDatabaseAsync(Database, ct);
+        var content = new ContentDatabase(ConnectionString);
+        // Only a database we created ourselves (empty, or made by our migrations) gets schema and demo data.
+        if (await content.IsCreatedByUsAsync(ct)) return;
+        if (await content.CreateSchemaAsync(ct) == CreateSchemaOutcome.RefusedNotEmpty)
+        {
+            logger.LogWarning("The embedded database {Database} already holds tables; leaving it as it is", Database);
+            return;
+        }
+        logger.LogInformation("Created the Crearis content schema in the embedded database {Database}", Database);
+        if (demoRows > 0)
+        {
+            await using var conn = new NpgsqlConnection(ConnectionString);
+            await conn.OpenAsync(ct);
+            var result = await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(demoRows), null, ct);
+            logger.LogInformation("Generated {Rows} demo rows in {Seconds:F1}s", result.RowsPerTable.Values.Sum(),
+                result.Duration.TotalSeconds);
+        }
+    }
+
+    public ValueTask DisposeAsync() => Cluster.DisposeAsync();
+}
+
+/// <summary>Stops the embedded cluster when the app stops.</summary>
+public sealed class EmbeddedDatabaseLifetime(EmbeddedDatabase database) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken) => await database.DisposeAsync();
+}

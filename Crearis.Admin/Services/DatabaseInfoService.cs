@@ -1,0 +1,19 @@
+using Crearis.Admin.Hosting;
+using Crearis.Backup.Core.Database;
+
+namespace Crearis.Admin.Services;
+
+/// <summary>What the dashboard shows: the connected content database and, when embedded, where it lives.</summary>
+public sealed record DatabaseInfo(DatabaseSummary Summary, bool Embedded, string? EmbeddedFolder);
+
+public sealed class DatabaseInfoService(IConfiguration configuration, IServiceProvider services)
+{
+    public async Task<DatabaseInfo> GetAsync(CancellationToken ct = default)
+    {
+        var connection = configuration.GetConnectionString(AppConfiguration.CrearisConnection)
+            ?? throw new InvalidOperationException("ConnectionStrings:Crearis is not set.");
+        var summary = await new ContentDatabase(connection).GetSummaryAsync(ct);
+        var embedded = services.GetService<EmbeddedDatabase>();
+        return new DatabaseInfo(summary, embedded is not null, embedded?.Cluster.DataDirectory);
+    }
+}
