@@ -49,14 +49,17 @@ public sealed class EmbeddedDatabase : IAsyncDisposable
         await Cluster.EnsureDatabaseAsync(Database, ct);
         var content = new ContentDatabase(ConnectionString);
         // Only a database we created ourselves (empty, or made by our migrations) gets schema and demo data.
-        if (await content.IsCreatedByUsAsync(ct)) return;
-        if (await content.CreateSchemaAsync(ct) == CreateSchemaOutcome.RefusedNotEmpty)
+        if (!await content.IsCreatedByUsAsync(ct))
         {
-            logger.LogWarning("The embedded database {Database} already holds tables; leaving it as it is", Database);
-            return;
+            if (await content.CreateSchemaAsync(ct) == CreateSchemaOutcome.RefusedNotEmpty)
+            {
+                logger.LogWarning("The embedded database {Database} already holds tables; leaving it as it is", Database);
+                return;
+            }
+            logger.LogInformation("Created the Crearis content schema in the embedded database {Database}", Database);
         }
-        logger.LogInformation("Created the Crearis content schema in the embedded database {Database}", Database);
-        if (demoRows > 0)
+        // Also covers a first start that was interrupted after the schema but before the demo data was committed.
+        if (demoRows > 0 && await content.HasNoContentAsync(ct))
         {
             await using var conn = new NpgsqlConnection(ConnectionString);
             await conn.OpenAsync(ct);

@@ -70,6 +70,13 @@ public sealed class ContentDatabase(string connectionString)
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>True when no content table holds a row besides the seeded status rows.</summary>
+    public async Task<bool> HasNoContentAsync(CancellationToken ct = default)
+    {
+        var summary = await GetSummaryAsync(ct);
+        return summary.Tables.All(t => t.Table == "status" || t.Rows == 0);
+    }
+
     public async Task<DatabaseSummary> GetSummaryAsync(CancellationToken ct = default)
     {
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString);

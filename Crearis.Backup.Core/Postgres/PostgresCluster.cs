@@ -119,6 +119,8 @@ public sealed class PostgresCluster : IAsyncDisposable
         if (running is { } port && await CanConnectAsync(port, ct))
         {
             Port = port;
+            // A server left running by a process that died: it is still our private cluster, so we stop it with us.
+            _startedByUs = true;
             _logger.LogInformation("PostgreSQL in {DataDirectory} is already running on port {Port}; attaching",
                 DataDirectory, Port);
             return;
