@@ -54,11 +54,18 @@ internal sealed class DemoContext(
         => new(name, NpgsqlDbType.Array | NpgsqlDbType.Timestamp) { Value = values };
 
     public BinaryRows Binary(string table, string columns)
+        => new(this, table, $"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)");
+
+    public NpgsqlBinaryImporter BeginBinary(string copySql)
     {
-        var importer = Connection.BeginBinaryImport($"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)");
+        var importer = Connection.BeginBinaryImport(copySql);
         importer.Timeout = TimeSpan.Zero;
-        return new BinaryRows(this, table, importer);
+        return importer;
     }
+
+    /// <summary>Refreshes planner statistics of a freshly loaded table (ANALYZE sees this transaction's own rows), so that
+    /// the platform's trigger and foreign-key queries that run after it get index plans.</summary>
+    public Task AnalyzeAsync(string table) => ExecAsync($"ANALYZE {table}");
 
     public TextRows Text(string table, string columns)
     {
@@ -69,8 +76,9 @@ internal sealed class DemoContext(
 }
 
 /// <summary>Binary COPY of one table with typed, null-aware writes and progress reporting.</summary>
-internal sealed class BinaryRows(DemoContext ctx, string table, NpgsqlBinaryImporter importer) : IAsyncDisposable
+internal sealed class BinaryRows(DemoContext ctx, string table, string copySql) : IAsyncDisposable
 {
+    private NpgsqlBinaryImporter importer = ctx.BeginBinary(copySql);
     private long _rows;
     private long _unreported;
 
@@ -132,6 +140,19 @@ internal sealed class BinaryRows(DemoContext ctx, string table, NpgsqlBinaryImpo
         ctx.Advance(table, _unreported);
         _unreported = 0;
         return _rows;
+    }
+
+    /// <summary>
+    /// Ends the current COPY (its AFTER triggers run now), analyzes the table and continues with a new COPY.
+    /// Used for tables whose per-row triggers query the table itself: their plans are made at the first firing,
+    /// and without statistics they would scan instead of using the index.
+    /// </summary>
+    public async Task SplitAndAnalyzeAsync()
+    {
+        await importer.CompleteAsync(ctx.Token).ConfigureAwait(false);
+        await importer.DisposeAsync().ConfigureAwait(false);
+        await ctx.AnalyzeAsync(table).ConfigureAwait(false);
+        importer = ctx.BeginBinary(copySql);
     }
 
     public ValueTask DisposeAsync() => importer.DisposeAsync();

@@ -71,16 +71,20 @@ public static class DemoDataGenerator
         await DemoTables.ProjectsAsync(ctx, plan, st).ConfigureAwait(false);                                  // owner, regio, img: later
         await DemoTables.ImagesAsync(ctx, plan, st, 1, plan.Avatars, withOwners: false).ConfigureAwait(false); // avatars, owner: later
         await DemoTables.InstructorsAsync(ctx, plan, st).ConfigureAwait(false);                               // img: later
+        await ctx.AnalyzeAsync("instructors").ConfigureAwait(false);
 
         // 2. users reference instructors, participants and their avatar; the triggers set instructors.is_user / regio_id
         //    and participants.is_user. Users come before events, whose publishing check needs is_user = TRUE.
         await DemoTables.UsersAsync(ctx, plan, st).ConfigureAwait(false);
+        await ctx.AnalyzeAsync("users").ConfigureAwait(false);
         await ctx.ExecAsync(
             "UPDATE images i SET owner_id = u.id FROM users u WHERE u.img_id = i.id AND i.id <= @avatars",
             new NpgsqlParameter("avatars", plan.Avatars)).ConfigureAwait(false);
 
         // 3. content images (owners and projects exist now), then the remaining cycle links
         await DemoTables.ImagesAsync(ctx, plan, st, plan.Avatars + 1, plan.Images, withOwners: true).ConfigureAwait(false);
+        await ctx.AnalyzeAsync("images").ConfigureAwait(false);
+        await ctx.AnalyzeAsync("projects").ConfigureAwait(false);
         await LinkProjectsAsync(ctx, plan).ConfigureAwait(false);
         await LinkInstructorImagesAsync(ctx, plan).ConfigureAwait(false);
         // root_id can only be resolved on UPDATE (on INSERT the row itself is not visible to the trigger yet)
@@ -88,8 +92,11 @@ public static class DemoDataGenerator
 
         // 4. content
         await DemoTables.LocationsAsync(ctx, plan, st).ConfigureAwait(false);
+        await ctx.AnalyzeAsync("locations").ConfigureAwait(false);
         await DemoTables.EventsAsync(ctx, plan, st).ConfigureAwait(false);
+        await ctx.AnalyzeAsync("events").ConfigureAwait(false);
         await DemoTables.PostsAsync(ctx, plan, st).ConfigureAwait(false);
+        await ctx.AnalyzeAsync("posts").ConfigureAwait(false);
         await DemoTables.EventInstructorsAsync(ctx, plan).ConfigureAwait(false);
         await DemoTables.EventsTagsAsync(ctx, plan).ConfigureAwait(false);
         await DemoTables.PostsTagsAsync(ctx, plan).ConfigureAwait(false);

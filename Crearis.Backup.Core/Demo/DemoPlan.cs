@@ -59,6 +59,7 @@ internal sealed class DemoPlan
     public int[][] Members { get; private set; } = [];      // sorted, distinct user ids (owner included)
     public int[] ProjectOrder { get; private set; } = [];   // random permutation used for skewed picks
     public int[] LiveProjects { get; private set; } = [];   // not deleted
+    public int ShowcaseProject { get; private set; }
 
     // ------------------------------------------------------------ users
     public int[] UserHome { get; private set; } = [];
@@ -128,28 +129,31 @@ internal sealed class DemoPlan
         Tags = Math.Max(8, (int)Math.Round(12 * Math.Sqrt(f)));
         var pagesEstimate = (int)Math.Round(2.0 * Projects);
         var rest = Math.Max(0, n - Projects - Tags - pagesEstimate);
-        var u = rest / 290.0;
+        var u = rest / 264.0;
         int Scale(double weight, int min) => Math.Max(min, (int)Math.Round(weight * u));
-        Users = Scale(28, 10);
-        Participants = Scale(8, 3);
-        Instructors = Scale(16, 4);
+        // weights: tables whose platform triggers are expensive per row (images, events, posts, the tag junctions)
+        // get a little less, the trigger-free junction tables a little more
+        Users = Scale(24, 10);
+        Participants = Scale(14, 3);
+        Instructors = Scale(14, 4);
         Locations = Scale(8, 3);
-        var images = Scale(28, 10);
-        Posts = Scale(24, 4);
-        Events = Scale(30, 6);
-        Interactions = Scale(12, 3);
-        Tasks = Scale(16, 3);
-        ProjectMemberRows = Scale(24, Projects + 4);
-        TargetEventInstructors = Scale(26, 4);
-        TargetEventsTags = Scale(36, 6);
-        TargetPostsTags = Scale(26, 4);
+        var images = Scale(8, 10);
+        Posts = Scale(16, 4);
+        Events = Scale(20, 6);
+        Interactions = Scale(20, 3);
+        Tasks = Scale(22, 3);
+        ProjectMemberRows = Scale(34, Projects + 4);
+        TargetEventInstructors = Scale(52, 4);
+        TargetEventsTags = Scale(18, 6);
+        TargetPostsTags = Scale(14, 4);
 
-        // Users linked to instructors. The platform trigger that sets instructors.is_user looks the user up with a
-        // sequential scan, so the number of links grows with sqrt(rows) once the data set is large.
+        // Users linked to instructors. The platform trigger behind instructors.is_user looks the user up with a
+        // sequential scan of users (no index on instructor_id), which costs O(links^2); so the number of links grows
+        // with sqrt(rows) once the data set is large (about 4,000 at a million rows).
         Linked = Math.Clamp((int)Math.Round(0.6 * Instructors), 2, Math.Max(2, Math.Min(Instructors, Users / 2)));
-        Linked = Math.Min(Linked, Math.Max(2, (int)Math.Round(15 * Math.Sqrt(n))));
+        Linked = Math.Min(Linked, Math.Max(2, (int)Math.Round(4 * Math.Sqrt(n))));
         Avatars = Math.Clamp((int)Math.Round(0.3 * Users), 2, Math.Max(2, images / 2));
-        ContentImages = Math.Max(images - Avatars, Projects + 2);
+        ContentImages = Math.Max(images - Avatars, Projects + 4);
     }
 
     // ------------------------------------------------------------------------------------------------ projects
@@ -222,12 +226,16 @@ internal sealed class DemoPlan
         }
 
         // deleted projects: never regios
-        var deletable = Enumerable.Range(Regios + 1, p - Regios).ToArray();
+        var deletable = Enumerable.Range(Regios + 1, p - Regios - 1).ToArray(); // never the highest id: the gap must show
         r.Shuffle(deletable);
-        var deleteCount = Math.Min(deletable.Length - 1, Math.Max(1, (int)Math.Round(p * 0.02)));
+        var deleteCount = Math.Min(deletable.Length, Math.Clamp((int)Math.Round(p * 0.02), 1, 6));
         DeletedProjects = deletable.Take(Math.Max(0, deleteCount)).Order().ToArray();
         foreach (var d in DeletedProjects) ProjectDeleted[d] = true;
         LiveProjects = Enumerable.Range(1, p).Where(id => !ProjectDeleted[id]).ToArray();
+        // the first surviving plain project always shows the features small data sets might otherwise miss:
+        // a regio link and member_ids written as JSON strings
+        ShowcaseProject = LiveProjects.First(id => id > Regios);
+        if (ProjectRegio[ShowcaseProject] == 0) ProjectRegio[ShowcaseProject] = 1;
 
         ProjectOrder = Enumerable.Range(1, p).ToArray();
         r.Shuffle(ProjectOrder);
@@ -291,9 +299,10 @@ internal sealed class DemoPlan
         UserDeleted = new bool[u + 1];
 
         // deleted users: never linked to an instructor, never owners (chosen before the owners)
-        var candidates = Enumerable.Range(Linked + 1, u - Linked).ToArray();
+        var candidates = Enumerable.Range(Linked + 1, u - Linked - 1).ToArray(); // never the highest id: the gap must show
         r.Shuffle(candidates);
-        var deleteCount = Math.Min(candidates.Length / 2, Math.Max(1, (int)Math.Round(u * 0.01)));
+        // a few only: each deleted user makes the FK action scan events (events.user_id has no index)
+        var deleteCount = Math.Min(candidates.Length / 2, Math.Clamp((int)Math.Round(u * 0.01), 1, 24));
         DeletedUsers = candidates.Take(deleteCount).Order().ToArray();
         foreach (var d in DeletedUsers) UserDeleted[d] = true;
 
@@ -309,6 +318,8 @@ internal sealed class DemoPlan
             ProjectOwner[p] = owner;
             var want = Math.Clamp(r.CountAround(mean * (0.5 + r.NextDouble()), u), 1, u);
             var set = new HashSet<int> { owner };
+            // regio member lists always name an instructor's account, so the trigger can derive instructors.regio_id
+            if (ProjectType[p] == "regio" && Linked > 1) set.Add(owner == 1 ? 2 : 1);
             var guard = want * 4 + 8;
             while (set.Count < want && guard-- > 0)
             {
@@ -431,7 +442,8 @@ internal sealed class DemoPlan
             if (siblings is { Count: > 0 } && (r.Chance(0.12) || forced))
             {
                 var parent = k == Projects + 2 ? img - 1 : siblings[r.Next(siblings.Count)];
-                if (depth[parent] < 2)
+                if (parent == Avatars + Projects + 3) parent = 0; // reserved for deletion (see below)
+                if (parent != 0 && depth[parent] < 2)
                 {
                     ImageParent[img] = parent;
                     depth[img] = (byte)(depth[parent] + 1);
@@ -442,7 +454,8 @@ internal sealed class DemoPlan
         }
 
         // deleted images: content images nothing points at (no variations children; never picked below)
-        var deletable = Enumerable.Range(Avatars + Projects + 3, Math.Max(0, total - Avatars - Projects - 2)).Where(i => !hasChild[i]).ToArray();
+        // (never the highest id, so that the gap shows; Avatars + Projects + 3 is never a parent, so there is always one)
+        var deletable = Enumerable.Range(Avatars + Projects + 3, Math.Max(0, total - Avatars - Projects - 3)).Where(i => !hasChild[i]).ToArray();
         r.Shuffle(deletable);
         DeletedImages = deletable.Take(Math.Min(deletable.Length, Math.Max(1, (int)Math.Round(total * 0.01)))).Order().ToArray();
         foreach (var d in DeletedImages) ImageDeleted[d] = true;
@@ -480,9 +493,14 @@ internal sealed class DemoPlan
         var byProject = new List<int>?[Projects + 1];
         for (var l = 1; l <= Locations; l++)
         {
-            var p = SkewedProject(r);
+            var p = l == 1 ? ShowcaseProject : SkewedProject(r);
             LocationHome[l] = p;
-            LocationWithoutProject[l] = r.Chance(0.1);
+            // Every location row with a project (and a status) makes the platform trigger UPDATE that project row.
+            // Hundreds of updates of one row in one transaction leave long version chains that slow down every later
+            // lookup of the project, so only the first two locations of a project carry project_id; the others are
+            // shared venues without a project (their xmlid still names the home project).
+            var known = byProject[p]?.Count ?? 0;
+            LocationWithoutProject[l] = l > 1 && (known >= 2 || r.Chance(0.1));
             (byProject[p] ??= []).Add(l);
         }
         LocationsByProject = byProject.Select(x => x?.ToArray() ?? []).ToArray();
@@ -490,7 +508,7 @@ internal sealed class DemoPlan
         EventProject = new int[Events + 1];
         EventDeleted = new bool[Events + 1];
         for (var e = 1; e <= Events; e++) EventProject[e] = SkewedProject(r);
-        var ev = Enumerable.Range(1, Events).ToArray();
+        var ev = Enumerable.Range(1, Events - 1).ToArray(); // never the highest id: the gap must show
         r.Shuffle(ev);
         DeletedEvents = ev.Take(Math.Min(Events / 2, Math.Max(1, (int)Math.Round(Events * 0.01)))).Order().ToArray();
         foreach (var d in DeletedEvents) EventDeleted[d] = true;

@@ -56,7 +56,8 @@ internal static partial class DemoTables
             w.Text(r.Chance(0.4) ? "true" : null);
             w.Text(r.Chance(0.2) ? plan.EventXmlId(plan.LiveEvent(r)) : null);
             w.Text(Inv(1 + r.Next(3)));
-            w.Ref(r.Chance(0.2) ? 0 : r.Pick(st.Persons));
+            var status = r.Pick(st.Persons);
+            w.Ref(r.Chance(0.2) && id > 1 ? 0 : status); // location 1 always marks its project as location provider
             w.Ref(plan.LocationWithoutProject[id] ? 0 : home);
             w.Int(0);
             w.Stamp(created);
@@ -219,13 +220,22 @@ internal static partial class DemoTables
         return await w.CompleteAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Rows after which the tag junction COPYs are split to analyze the table (see SplitAndAnalyzeAsync).</summary>
+    private const int SplitRows = 2_000;
+
     public static async Task<long> EventsTagsAsync(DemoContext ctx, DemoPlan plan)
     {
         var r = TableRandom(plan.Seed, SaltEventsTags);
         var mean = plan.TargetEventsTags / (double)plan.Events;
         await using var w = ctx.Binary("events_tags", "event_id, tag_id, created_at");
+        var split = false;
         for (var e = 1; e <= plan.Events; e++)
         {
+            if (!split && w.Rows >= SplitRows)
+            {
+                await w.SplitAndAnalyzeAsync().ConfigureAwait(false);
+                split = true;
+            }
             var at = CreatedAt(r, e, plan.Events, 30, HistoryDays, micros: false);
             var n = 0;
             foreach (var t in plan.TagsOf(0, e, mean))
@@ -244,8 +254,14 @@ internal static partial class DemoTables
         var r = TableRandom(plan.Seed, SaltPostsTags);
         var mean = plan.TargetPostsTags / (double)plan.Posts;
         await using var w = ctx.Binary("posts_tags", "post_id, tag_id, created_at");
+        var split = false;
         for (var p = 1; p <= plan.Posts; p++)
         {
+            if (!split && w.Rows >= SplitRows)
+            {
+                await w.SplitAndAnalyzeAsync().ConfigureAwait(false);
+                split = true;
+            }
             var at = CreatedAt(r, p, plan.Posts, 30, HistoryDays);
             var n = 0;
             foreach (var t in plan.TagsOf(1, p, mean))

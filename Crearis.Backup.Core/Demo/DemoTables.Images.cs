@@ -129,8 +129,11 @@ internal static partial class DemoTables
                 1 => Composite(Inv(parent), "{" + Inv(parent) + "," + Inv(id) + "}", Inv(r.Next(1, 4)), "zweite Fassung, \"hell\""),
                 _ => Composite(Inv(parent), "{}", null, ""),
             });
-            w.Field(ByteaHex(r.Pick(CTags)));
-            w.Field(ByteaHex(r.Pick(RTags)));
+            var ctags = r.Pick(CTags);
+            var rtags = r.Pick(RTags);
+            if (id == plan.Avatars + 3) (ctags, rtags) = (CTags[^1], RTags[^1]); // multi-byte ctags and an empty rtags, always
+            w.Field(ByteaHex(ctags));
+            w.Field(ByteaHex(rtags));
             w.Stamp(created);
             w.Stamp(r.Chance(0.6) ? created : created.AddSeconds(r.Next(60, 86400 * 30)));
         }

@@ -162,9 +162,9 @@ internal static partial class DemoTables
     {
         var regio = plan.ProjectType[id] == "regio";
         var c = r.Next(20);
-        if (!regio && c < 4 && id != plan.Regios + 1) return null;
-        if (!regio && c == 4 && id != plan.Regios + 1) return "[]";
-        var asStrings = !regio && (c < 8 || id == plan.Regios + 1); // JSON strings instead of numbers (the trigger reads both)
+        if (!regio && c < 4 && id != plan.ShowcaseProject) return null;
+        if (!regio && c == 4 && id != plan.ShowcaseProject) return "[]";
+        var asStrings = !regio && (c < 8 || id == plan.ShowcaseProject); // JSON strings instead of numbers (the trigger reads both)
         var sb = new StringBuilder("[");
         var n = 0;
         foreach (var m in plan.Members[id])

@@ -24,8 +24,8 @@ internal sealed class OriginalArchive : IDisposable
 {
     private const string IndexFile = "index.json";
 
-    // Far above what the exporter writes; it keeps a damaged size field from asking for gigabytes.
-    private const long MaxMemberBytes = 1L << 30;
+    // Far above what the exporter writes; it keeps a hostile or damaged file from filling memory.
+    private const long MaxUnpackedBytes = 1L << 30;
 
     private readonly List<JsonDocument> _documents = [];
     private readonly List<BackupIssue> _issues = [];
@@ -66,53 +66,88 @@ internal sealed class OriginalArchive : IDisposable
             _issues.Add(BackupIssue.Error("NOT_FOUND", $"{path} does not exist.", "Check the path of the backup file."));
             return null;
         }
+        try
+        {
+            // Unpacking the gzip layer first keeps its damage apart from a tar that is not one.
+            return await GunzipAsync(path, ct) is { } tar ? Untar(tar) : null;
+        }
+        catch (Exception e) when (e is IOException and not EndOfStreamException or UnauthorizedAccessException)
+        {
+            _issues.Add(BackupIssue.Error("CANNOT_READ", $"{path} could not be read: {e.Message}",
+                "Check that the file is readable by this program and not locked by another one."));
+            return null;
+        }
+    }
 
+    private async Task<MemoryStream?> GunzipAsync(string path, CancellationToken ct)
+    {
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous);
+        var magic = new byte[2];
+        if (await file.ReadAtLeastAsync(magic, 2, throwOnEndOfStream: false, ct) < 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+        {
+            _issues.Add(NotABackup($"{FileName} is not a gzip file, so it is not a backup of the original crearis-vue exporter."));
+            return null;
+        }
+        file.Position = 0;
+
+        var tar = new MemoryStream();
+        try
+        {
+            await using var gzip = new GZipStream(file, CompressionMode.Decompress);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await gzip.ReadAsync(buffer, ct)) > 0)
+            {
+                if (tar.Length + read > MaxUnpackedBytes)
+                {
+                    _issues.Add(Corrupt($"{FileName} unpacks to more than {MaxUnpackedBytes >> 20} MiB, far more than the original exporter writes."));
+                    return null;
+                }
+                tar.Write(buffer, 0, read);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            _issues.Add(Corrupt($"The gzip data of {FileName} is damaged or truncated ({e.Message})."));
+            return null;
+        }
+        // GZipStream ends quietly where a file was cut off; cuts later on show up in the tar layer and the checksums.
+        if (tar.Length == 0)
+        {
+            _issues.Add(Corrupt($"{FileName} unpacks to nothing; the file is truncated or damaged."));
+            return null;
+        }
+        tar.Position = 0;
+        return tar;
+    }
+
+    private Dictionary<string, byte[]>? Untar(MemoryStream data)
+    {
         var members = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var entries = 0;
         try
         {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous);
-            var magic = new byte[2];
-            if (await file.ReadAtLeastAsync(magic, 2, throwOnEndOfStream: false, ct) < 2 || magic[0] != 0x1f || magic[1] != 0x8b)
-            {
-                _issues.Add(NotABackup($"{FileName} is not a gzip file, so it is not a backup of the original crearis-vue exporter."));
-                return null;
-            }
-            file.Position = 0;
-
-            await using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            await using var tar = new TarReader(gzip);
-            while (await tar.GetNextEntryAsync(copyData: false, ct) is { } entry)
+            using var tar = new TarReader(data);
+            while (tar.GetNextEntry(copyData: false) is { } entry)
             {
                 entries++;
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
-                if (entry.Length > MaxMemberBytes)
-                {
-                    _issues.Add(Corrupt($"{FileName}: the member {entry.Name} claims {entry.Length} bytes, far more than the original exporter writes."));
-                    return null;
-                }
-                using var data = new MemoryStream((int)entry.Length);
-                if (entry.DataStream is { } stream) await stream.CopyToAsync(data, ct);
-                if (data.Length != entry.Length)
+                using var content = new MemoryStream();
+                entry.DataStream?.CopyTo(content);
+                if (content.Length != entry.Length)
                 {
                     _issues.Add(Corrupt($"{FileName} ends in the middle of {entry.Name}; the archive is truncated."));
                     return null;
                 }
-                members[MemberName(entry.Name)] = data.ToArray();
+                members[MemberName(entry.Name)] = content.ToArray();
             }
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
         {
-            // A first header that does not parse means the gzip holds something else; a later one means damage.
+            // The gzip layer was intact, so a first header that does not parse means it holds something other than a tar.
             _issues.Add(entries == 0
                 ? NotABackup($"{FileName} is gzip-compressed but holds no tar archive ({e.Message}).")
-                : Corrupt($"{FileName} is damaged or truncated after {entries} archive entries ({e.Message})."));
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _issues.Add(BackupIssue.Error("CANNOT_READ", $"{path} could not be read: {e.Message}",
-                "Check that the file is readable by this program and not locked by another one."));
+                : Corrupt($"{FileName} is damaged: its tar archive breaks off after entry {entries} ({e.Message})."));
             return null;
         }
         return members;

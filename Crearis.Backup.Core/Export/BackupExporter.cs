@@ -1,0 +1,204 @@
+using System.Data;
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Format.Crearis;
+using Crearis.Backup.Core.Planning;
+using Crearis.Backup.Core.Profile;
+using Crearis.Backup.Core.Results;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Crearis.Backup.Core.Export;
+
+public sealed record ExportOptions(
+    IReadOnlyList<string>? Tables = null,
+    IReadOnlyList<string>? Exclude = null,
+    string? Description = null);
+
+public sealed record ExportResult(
+    bool Succeeded,
+    string? File,
+    BackupManifest? Manifest,
+    IReadOnlyList<BackupIssue> Issues,
+    TimeSpan Duration)
+{
+    public long TotalRows => Manifest?.Tables.Sum(t => t.Rows) ?? 0;
+}
+
+/// <summary>
+/// Writes a backup (format version 2) from one consistent snapshot: every table is read in a single REPEATABLE READ
+/// transaction while the platform keeps writing. The server renders each row as JSON (to_jsonb), so every type
+/// round-trips exactly; rows stream through a temporary file per table, and the archive is written under a temporary
+/// name and renamed when complete, so no half-written backup is ever listed.
+/// </summary>
+public static class BackupExporter
+{
+    public static async Task<ExportResult> ExportAsync(string connectionString, string outputPath, ExportOptions options,
+        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default)
+    {
+        profile ??= CrearisProfile.Default;
+        var clock = Stopwatch.StartNew();
+        var issues = new List<BackupIssue>();
+
+        var selected = TableSelection.Resolve(profile, options.Tables, options.Exclude, issues);
+        if (issues.Count > 0) return new(false, null, null, issues, clock.Elapsed);
+
+        var fullPath = Path.GetFullPath(outputPath);
+        var directory = Path.GetDirectoryName(fullPath)!;
+        if (!Directory.Exists(directory))
+        {
+            issues.Add(BackupIssue.Error("OUTPUT_FOLDER_MISSING", $"The folder {directory} does not exist.",
+                "Create it or choose another --output."));
+            return new(false, null, null, issues, clock.Elapsed);
+        }
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.partial");
+
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        await using (var ro = new NpgsqlCommand("SET TRANSACTION READ ONLY", conn, tx)) await ro.ExecuteNonQueryAsync(ct);
+
+        var catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
+        var (models, modelIssues) = TableModelBuilder.Build(catalog, profile with { Tables = profile.Tables.Where(t => selected.Contains(t.Name)).ToList() });
+        if (modelIssues.Count > 0) return new(false, null, null, modelIssues, clock.Elapsed);
+
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var model in models)
+        {
+            await using var count = new NpgsqlCommand($"SELECT count(*) FROM public.{Sql.Ident(model.Name)}", conn, tx);
+            counts[model.Name] = (long)(await count.ExecuteScalarAsync(ct))!;
+        }
+        var tracker = new ProgressTracker(progress, counts.Values.Sum());
+
+        var tables = new List<ManifestTable>();
+        try
+        {
+            await using (var file = File.Create(temporary))
+            await using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
+            await using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
+            {
+                foreach (var model in models)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var table = await ExportTableAsync(conn, tx, model, tar, counts[model.Name], tracker, ct);
+                    tables.Add(table);
+                }
+
+                var builder = new NpgsqlConnectionStringBuilder(connectionString);
+                var manifest = new BackupManifest
+                {
+                    CreatedAt = DateTimeOffset.UtcNow,
+                    Source = new ManifestSource
+                    {
+                        Host = builder.Host ?? "", Port = builder.Port, Database = conn.Database,
+                        ServerVersion = conn.PostgreSqlVersion.ToString(),
+                    },
+                    SchemaFingerprint = catalog.Fingerprint(selected),
+                    Profile = profile.Name,
+                    Description = options.Description,
+                    Options = new ManifestOptions
+                    {
+                        Tables = options.Tables, Exclude = options.Exclude,
+                        Full = profile.TableNames.All(selected.Contains),
+                    },
+                    Tables = tables,
+                };
+                var json = JsonSerializer.SerializeToUtf8Bytes(manifest, BackupManifest.Json);
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, BackupManifest.FileName) { DataStream = new MemoryStream(json) };
+                await tar.WriteEntryAsync(entry, ct);
+                await tx.CommitAsync(ct);
+                tracker.Report("done", null, 0, 0);
+                await tar.DisposeAsync();
+                await gzip.DisposeAsync();
+                await file.DisposeAsync();
+                File.Move(temporary, fullPath, overwrite: true);
+                return new(true, fullPath, manifest, issues, clock.Elapsed);
+            }
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private static async Task<ManifestTable> ExportTableAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableModel model,
+        TarWriter tar, long total, ProgressTracker tracker, CancellationToken ct)
+    {
+        var scratch = Path.GetTempFileName();
+        try
+        {
+            long rows = 0;
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var output = new FileStream(scratch, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                var newline = "\n"u8.ToArray();
+                await using var export = await conn.BeginBinaryExportAsync(
+                    $"COPY ({RowJsonQuery(model)}) TO STDOUT (FORMAT BINARY)", ct);
+                while (await export.StartRowAsync(ct) != -1)
+                {
+                    var json = await export.ReadAsync<string>(NpgsqlDbType.Jsonb, ct);
+                    var bytes = Encoding.UTF8.GetBytes(json);
+                    await output.WriteAsync(bytes, ct);
+                    await output.WriteAsync(newline, ct);
+                    sha.AppendData(bytes);
+                    sha.AppendData(newline);
+                    rows++;
+                    tracker.Report("export", model.Name, rows, total, 1);
+                }
+            }
+            var name = $"tables/{model.Name}.jsonl";
+            var length = new FileInfo(scratch).Length;
+            await using (var input = File.OpenRead(scratch))
+            {
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = input };
+                await tar.WriteEntryAsync(entry, ct);
+            }
+            return new ManifestTable
+            {
+                Name = model.Name,
+                File = name,
+                Rows = rows,
+                Bytes = length,
+                Sha256 = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant(),
+                NaturalKey = model.Profile.NaturalKey.Select(k => k.Column).ToList(),
+                Columns = model.Schema.Writable.Select(c => new ManifestColumn(c.Name, c.Type)).ToList(),
+            };
+        }
+        finally
+        {
+            TryDelete(scratch);
+        }
+    }
+
+    /// <summary>
+    /// One JSON object per row, rendered by the server. Generated columns are left out (they cannot be written back).
+    /// A jsonb column holding the JSON literal null would read back as SQL NULL, so such columns are listed in "$jsonnull".
+    /// </summary>
+    internal static string RowJsonQuery(TableModel model)
+    {
+        var generated = model.Schema.Columns.Where(c => c.IsGenerated).Select(c => c.Name).ToList();
+        var row = "to_jsonb(t)" + string.Concat(generated.Select(g => $" - {Sql.Literal(g)}"));
+        var jsonb = model.Schema.Writable.Where(c => c.IsJsonb).Select(c => c.Name).ToList();
+        if (jsonb.Count > 0)
+        {
+            var nulls = string.Join(", ", jsonb.Select(c => $"CASE WHEN jsonb_typeof(t.{Sql.Ident(c)}) = 'null' THEN {Sql.Literal(c)} END"));
+            var any = string.Join(" OR ", jsonb.Select(c => $"jsonb_typeof(t.{Sql.Ident(c)}) = 'null'"));
+            row = $"CASE WHEN {any} THEN {row} || jsonb_build_object('$jsonnull', array_remove(ARRAY[{nulls}], NULL)) ELSE {row} END";
+        }
+        var order = model.Schema.PrimaryKey.Count > 0
+            ? string.Join(", ", model.Schema.PrimaryKey.Select(c => "t." + Sql.Ident(c)))
+            : string.Join(", ", model.Profile.NaturalKey.Select(k => "t." + Sql.Ident(k.Column)));
+        return $"SELECT {row} FROM public.{Sql.Ident(model.Name)} t ORDER BY {order}";
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Format.Crearis;
+using Crearis.Backup.Core.Format.Original;
+using Crearis.Backup.Core.Results;
+
+namespace Crearis.Backup.Core.Format;
+
+/// <summary>The outcome of checking a backup file of either format.</summary>
+public sealed record BackupVerification(bool IsValid, BackupFormat? Format, BackupSummary? Summary, BackupManifest? Manifest,
+    IReadOnlyList<BackupIssue> Issues);
+
+public sealed record OpenedBackup(IBackupSource? Source, BackupVerification Verification);
+
+/// <summary>Recognises a backup's format and opens it: ours (version 2) or the original exporter's (version 1).</summary>
+public static class BackupFiles
+{
+    public static async Task<BackupFormat?> DetectFormatAsync(string path, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            await using var gzip = new GZipStream(stream, CompressionMode.Decompress);
+            await using var tar = new TarReader(gzip);
+            while (await tar.GetNextEntryAsync(copyData: false, ct) is { } entry)
+            {
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
+                var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+                if (name == BackupManifest.FileName || name.StartsWith("tables/", StringComparison.Ordinal)) return BackupFormat.Crearis;
+                if (name.EndsWith(".json", StringComparison.Ordinal)) return BackupFormat.Original;
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException or UnauthorizedAccessException)
+        {
+        }
+        return null;
+    }
+
+    public static async Task<BackupVerification> VerifyAsync(string path, CancellationToken ct = default)
+    {
+        if (!File.Exists(path))
+            return Invalid(BackupIssue.Error("NOT_FOUND", $"{path} does not exist.", "Check the file name."));
+        switch (await DetectFormatAsync(path, ct))
+        {
+            case BackupFormat.Crearis:
+            {
+                var v = await CrearisBackupReader.VerifyAsync(path, ct);
+                var summary = v.Manifest is null ? null : CrearisBackupReader.Open(path, v.Manifest).Summary;
+                return new(v.IsValid, BackupFormat.Crearis, summary, v.Manifest, v.Issues);
+            }
+            case BackupFormat.Original:
+            {
+                var v = await OriginalBackupReader.VerifyAsync(path, ct);
+                return new(v.IsValid, BackupFormat.Original, v.Summary, null, v.Issues);
+            }
+            default:
+                return Invalid(BackupIssue.Error("NOT_A_BACKUP",
+                    $"{Path.GetFileName(path)} is not a backup: expected a .tar.gz made by Crearis Backup Admin or by the original exporter.",
+                    "Choose a .tar.gz backup file."));
+        }
+    }
+
+    /// <summary>Verifies the whole file (structure, checksums) and opens it for import; nothing is read twice into memory.</summary>
+    public static async Task<OpenedBackup> OpenAsync(string path, DatabaseCatalog catalog, CancellationToken ct = default)
+    {
+        var verification = await VerifyAsync(path, ct);
+        if (!verification.IsValid) return new(null, verification);
+        if (verification.Format == BackupFormat.Crearis)
+            return new(CrearisBackupReader.Open(path, verification.Manifest!), verification);
+        var opened = await OriginalBackupReader.OpenAsync(path, catalog, ct);
+        return new(opened.Source, verification with { Issues = verification.Issues.Concat(opened.Issues).ToList(), IsValid = opened.Source is not null });
+    }
+
+    private static BackupVerification Invalid(BackupIssue issue) => new(false, null, null, null, [issue]);
+}

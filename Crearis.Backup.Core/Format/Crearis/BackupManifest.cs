@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Crearis.Backup.Core.Format.Crearis;
+
+/// <summary>manifest.json of our format (version 2): what the backup holds and how to check it.</summary>
+public sealed record BackupManifest
+{
+    public const string FormatName = "crearis-backup";
+    public const int CurrentVersion = 2;
+    public const string FileName = "manifest.json";
+
+    public string Format { get; init; } = FormatName;
+    public int FormatVersion { get; init; } = CurrentVersion;
+    public DateTimeOffset CreatedAt { get; init; }
+    public string Tool { get; init; } = "Crearis Backup Admin";
+    public ManifestSource Source { get; init; } = new();
+    public string SchemaFingerprint { get; init; } = "";
+    public string Profile { get; init; } = "";
+    public string? Description { get; init; }
+    public ManifestOptions Options { get; init; } = new();
+    public IReadOnlyList<ManifestTable> Tables { get; init; } = [];
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}
+
+public sealed record ManifestSource
+{
+    public string Host { get; init; } = "";
+    public int Port { get; init; }
+    public string Database { get; init; } = "";
+    public string ServerVersion { get; init; } = "";
+}
+
+public sealed record ManifestOptions
+{
+    public IReadOnlyList<string>? Tables { get; init; }
+    public IReadOnlyList<string>? Exclude { get; init; }
+
+    /// <summary>True when every table of the profile is in the backup (so rows missing from it can be listed).</summary>
+    public bool Full { get; init; }
+}
+
+public sealed record ManifestTable
+{
+    public string Name { get; init; } = "";
+    public string File { get; init; } = "";
+    public long Rows { get; init; }
+    public string Sha256 { get; init; } = "";
+    public long Bytes { get; init; }
+    public IReadOnlyList<string> NaturalKey { get; init; } = [];
+    public IReadOnlyList<ManifestColumn> Columns { get; init; } = [];
+}
+
+public sealed record ManifestColumn(string Name, string Type);

@@ -1,0 +1,66 @@
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Results;
+
+namespace Crearis.Backup.Core.Import;
+
+public enum ImportMode
+{
+    /// <summary>"Import New Only": rows whose natural key exists are left alone.</summary>
+    NewOnly,
+
+    /// <summary>"Merge Changes": new rows inserted, changed rows updated, unchanged rows untouched.</summary>
+    Merge,
+}
+
+public sealed record ImportOptions(
+    ImportMode Mode,
+    bool DryRun = false,
+    IReadOnlyList<string>? Tables = null,
+    IReadOnlyList<string>? Exclude = null,
+    bool WithDependencies = false,
+    bool ContinueOnError = false);
+
+public enum ImportOutcome
+{
+    /// <summary>Committed; every row of the backup is in the database or was already there.</summary>
+    Applied,
+
+    /// <summary>Committed with rows skipped and reported (--continue-on-error, or links the original format cannot carry).</summary>
+    AppliedWithSkips,
+
+    /// <summary>Ran in full and was rolled back on purpose.</summary>
+    DryRun,
+
+    /// <summary>Failed while writing and rolled back: nothing was written.</summary>
+    Failed,
+
+    /// <summary>Refused before writing: the file failed verification or the request does not fit the database.</summary>
+    Refused,
+}
+
+public sealed record TableCounts
+{
+    public long Total { get; init; }
+    public long Inserted { get; init; }
+    public long Updated { get; init; }
+    public long Unchanged { get; init; }
+    public long Skipped { get; init; }
+    public long Failed { get; init; }
+
+    /// <summary>Rows in the target that a full backup does not hold (never deleted; listed for the admin).</summary>
+    public long MissingFromBackup { get; init; }
+}
+
+public sealed record ImportResult(
+    ImportOutcome Outcome,
+    ImportMode Mode,
+    bool DryRun,
+    BackupFormat? Format,
+    TimeSpan Duration,
+    IReadOnlyDictionary<string, TableCounts> Tables,
+    IReadOnlyList<BackupIssue> Errors,
+    IReadOnlyList<BackupIssue> Warnings,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> MissingFromBackup)
+{
+    public bool Succeeded => Outcome is ImportOutcome.Applied or ImportOutcome.AppliedWithSkips or ImportOutcome.DryRun;
+}

@@ -1,0 +1,76 @@
+namespace Crearis.Backup.Core.Profile;
+
+/// <summary>How a reference column holds the id(s) it points at.</summary>
+public enum ReferenceShape
+{
+    /// <summary>One id in the column (a foreign key, declared or not).</summary>
+    Scalar,
+
+    /// <summary>An int[] of ids (events.tags_ids).</summary>
+    IntArray,
+
+    /// <summary>A jsonb array of ids, as numbers or numeric strings (projects.member_ids).</summary>
+    JsonArray,
+
+    /// <summary>Text holding one id or a comma-separated list of ids (posts.tag_ids, tasks.assigned_to).</summary>
+    TextList,
+
+    /// <summary>Ids inside fields of a composite value (images.variations: parent_id, alike_ids).</summary>
+    CompositeFields,
+
+    /// <summary>A (type column, id column) pair; the type names the target table (tasks.record_type + record_id).</summary>
+    Polymorphic,
+}
+
+/// <summary>
+/// A reference the engine must translate from source ids to target ids. Declared foreign keys are found in the
+/// catalog; the profile adds the references the schema does not declare.
+/// </summary>
+/// <param name="Targets">For <see cref="ReferenceShape.Polymorphic"/>: type value → table. Otherwise one entry with key "".</param>
+/// <param name="Fields">For <see cref="ReferenceShape.CompositeFields"/>: the composite's fields that hold ids.</param>
+public sealed record ReferenceSpec(
+    string Column,
+    ReferenceShape Shape,
+    IReadOnlyDictionary<string, string> Targets,
+    string? TypeColumn = null,
+    IReadOnlyList<string>? Fields = null)
+{
+    public static ReferenceSpec To(string column, string table, ReferenceShape shape = ReferenceShape.Scalar) =>
+        new(column, shape, new Dictionary<string, string> { [""] = table });
+
+    public static ReferenceSpec Polymorphic(string typeColumn, string idColumn, IReadOnlyDictionary<string, string> targets) =>
+        new(idColumn, ReferenceShape.Polymorphic, targets, typeColumn);
+
+    public static ReferenceSpec Composite(string column, string table, params string[] fields) =>
+        new(column, ReferenceShape.CompositeFields, new Dictionary<string, string> { [""] = table }, Fields: fields);
+
+    public string Target => Targets.Count == 1 ? Targets.Values.First() : throw new InvalidOperationException("Polymorphic reference");
+
+    public IEnumerable<string> TargetTables => Targets.Values.Distinct();
+}
+
+/// <summary>One part of a natural key: a column, compared as is, or a reference compared by the target's identity.</summary>
+public sealed record KeyPart(string Column, string? ReferencedTable = null);
+
+/// <summary>
+/// One table in a backup: its natural key (how a row is recognised in another database, never by surrogate id),
+/// the references the schema does not declare, and the columns that triggers maintain (written on insert, but not
+/// compared or updated by a merge).
+/// </summary>
+public sealed record TableProfile(
+    string Name,
+    IReadOnlyList<KeyPart> NaturalKey,
+    IReadOnlyList<ReferenceSpec> References,
+    IReadOnlyList<string> DerivedColumns,
+    string? KeyNote = null)
+{
+    public bool IsDerived(string column) => DerivedColumns.Contains(column, StringComparer.Ordinal);
+}
+
+/// <summary>The description that drives export and import: tables in scope, in no particular order.</summary>
+public sealed record BackupProfile(string Name, IReadOnlyList<TableProfile> Tables)
+{
+    public TableProfile? Table(string name) => Tables.FirstOrDefault(t => t.Name == name);
+
+    public IEnumerable<string> TableNames => Tables.Select(t => t.Name);
+}

@@ -1,0 +1,65 @@
+namespace Crearis.Backup.Core.Profile;
+
+/// <summary>The Crearis platform's 17 content tables, their natural keys and the references its schema leaves undeclared.</summary>
+public static class CrearisProfile
+{
+    private static readonly string[] ImageFields = ["img_show", "img_thumb", "img_square", "img_wide", "img_vert"];
+
+    private static KeyPart[] Key(params string[] columns) => columns.Select(c => new KeyPart(c)).ToArray();
+
+    public static BackupProfile Default { get; } = new("crearis", [
+        // Status rows are seeded identically by the platform's migrations: their ids are stable and are the key.
+        new TableProfile("status", Key("id"), [], []),
+        new TableProfile("tags", Key("name"), [], []),
+        new TableProfile("users", Key("sysmail"),
+            [ReferenceSpec.To("participant_id", "participants")],
+            ImageFields),
+        new TableProfile("projects", Key("domaincode"),
+            [ReferenceSpec.To("member_ids", "users", ReferenceShape.JsonArray)],
+            [.. ImageFields, "is_location_provider"]),
+        new TableProfile("images", Key("xmlid"),
+            [
+                ReferenceSpec.To("root_id", "images"),
+                ReferenceSpec.To("status_id", "status"),
+                ReferenceSpec.Composite("variations", "images", "parent_id", "alike_ids"),
+            ],
+            [.. ImageFields, "project_domaincode", "root_id", "use_player", "is_public", "is_private", "is_internal",
+             "is_deprecated", "has_issues"]),
+        new TableProfile("instructors", Key("xmlid"),
+            [ReferenceSpec.To("regio_id", "projects")],
+            [.. ImageFields, "is_user", "regio_id"]),
+        new TableProfile("locations", Key("xmlid"), [], ImageFields),
+        new TableProfile("participants", Key("xmlid"), [], ["is_user"]),
+        new TableProfile("posts", Key("xmlid"),
+            [
+                ReferenceSpec.To("tags_ids", "tags", ReferenceShape.IntArray),
+                ReferenceSpec.To("tag_ids", "tags", ReferenceShape.TextList),
+            ],
+            [.. ImageFields, "regio_id", "tags_ids", "tags_display"]),
+        new TableProfile("events", Key("xmlid"),
+            [ReferenceSpec.To("tags_ids", "tags", ReferenceShape.IntArray)],
+            [.. ImageFields, "regio_id", "tags_ids", "tags_display"]),
+        // Interactions have no key column: one is recognised by who (user), where (project), what (name) and when.
+        new TableProfile("interactions",
+            [new KeyPart("user_id", "users"), new KeyPart("project_id", "projects"), new KeyPart("name"), new KeyPart("timestamp")],
+            [], [],
+            KeyNote: "user (sysmail), project (domaincode), name and timestamp"),
+        new TableProfile("pages", [new KeyPart("project", "projects"), new KeyPart("page_type")], [], []),
+        new TableProfile("tasks", Key("id"),
+            [
+                ReferenceSpec.Polymorphic("record_type", "record_id", new Dictionary<string, string>
+                {
+                    ["post"] = "posts", ["event"] = "events", ["project"] = "projects",
+                }),
+                ReferenceSpec.To("assigned_to", "users", ReferenceShape.TextList),
+            ],
+            // The platform's trigger stamps updated_at on every update.
+            ["updated_at"]),
+        new TableProfile("project_members", [new KeyPart("project_id", "projects"), new KeyPart("user_id", "users")], [], []),
+        new TableProfile("event_instructors", [new KeyPart("event_id", "events"), new KeyPart("instructor_id", "instructors")],
+            // The platform declares no foreign keys on this table at all.
+            [ReferenceSpec.To("event_id", "events"), ReferenceSpec.To("instructor_id", "instructors")], []),
+        new TableProfile("events_tags", [new KeyPart("event_id", "events"), new KeyPart("tag_id", "tags")], [], []),
+        new TableProfile("posts_tags", [new KeyPart("post_id", "posts"), new KeyPart("tag_id", "tags")], [], []),
+    ]);
+}
