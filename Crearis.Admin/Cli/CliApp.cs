@@ -7,7 +7,7 @@ public static class CliApp
 {
     private static readonly HashSet<string> Entry = new(StringComparer.Ordinal)
     {
-        "db", "users", "--help", "-h", "-?", "--version",
+        "db", "users", "backup", "--help", "-h", "-?", "--version",
     };
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Entry.Contains(args[0]);
@@ -18,6 +18,7 @@ public static class CliApp
             "Crearis Backup Admin. Without a command it starts the web app (dotnet run --project Crearis.Admin).");
         root.Subcommands.Add(DbCommands.Build());
         root.Subcommands.Add(UserCommands.Build());
+        root.Subcommands.Add(BackupCommands.Build());
         return root;
     }
 

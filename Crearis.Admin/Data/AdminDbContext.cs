@@ -12,9 +12,22 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
     public const string Schema = "crearis_admin";
     public const string HistoryTable = "__admin_migrations";
 
+    public DbSet<BackupRun> BackupRuns => Set<BackupRun>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         builder.HasDefaultSchema(Schema);
         base.OnModelCreating(builder);
+        builder.Entity<BackupRun>(run =>
+        {
+            run.ToTable("backup_runs");
+            run.Property(r => r.Kind).HasMaxLength(20);
+            run.Property(r => r.StartedBy).HasMaxLength(256);
+            run.Property(r => r.Mode).HasMaxLength(20);
+            run.Property(r => r.Outcome).HasMaxLength(30);
+            run.Property(r => r.Options).HasColumnType("jsonb");
+            run.Property(r => r.Result).HasColumnType("jsonb");
+            run.HasIndex(r => r.StartedAt);
+        });
     }
 }

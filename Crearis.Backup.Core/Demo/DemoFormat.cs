@@ -40,10 +40,12 @@ internal static class DemoFormat
 
     public static T Pick<T>(this Random r, IReadOnlyList<T> items) => items[r.Next(items.Count)];
 
-    /// <summary>Skewed pick in [0, n): low indices are chosen more often (a few big projects, many small ones).</summary>
-    public static int Skewed(this Random r, int n, double power = 1.6)
+    /// <summary>Skewed pick in [0, n): low indices are chosen more often (a few big projects, many small ones).
+    /// Uses x^1.5 via Sqrt, which is correctly rounded on every platform (Math.Pow is not guaranteed to be).</summary>
+    public static int Skewed(this Random r, int n)
     {
-        var x = Math.Pow(r.NextDouble(), power);
+        var u = r.NextDouble();
+        var x = u * Math.Sqrt(u);
         var i = (int)(x * n);
         return i >= n ? n - 1 : i;
     }

@@ -124,8 +124,9 @@ internal sealed class DemoPlan
     {
         var n = Math.Max(1, TotalRows);
         var f = n / 300.0;
+        // only Sqrt (correctly rounded everywhere) is used for the shape of the data, so counts never depend on the platform
         Projects = Math.Max(4, (int)Math.Round(8 * Math.Sqrt(f)));
-        Regios = Math.Clamp((int)Math.Round(2 * Math.Pow(f, 0.25)), 2, Math.Max(2, Projects / 3));
+        Regios = Math.Clamp((int)Math.Round(2 * Math.Sqrt(Math.Sqrt(f))), 2, Math.Max(2, Projects / 3));
         Tags = Math.Max(8, (int)Math.Round(12 * Math.Sqrt(f)));
         var pagesEstimate = (int)Math.Round(2.0 * Projects);
         var rest = Math.Max(0, n - Projects - Tags - pagesEstimate);
@@ -140,12 +141,12 @@ internal sealed class DemoPlan
         var images = Scale(8, 10);
         Posts = Scale(16, 4);
         Events = Scale(20, 6);
-        Interactions = Scale(20, 3);
-        Tasks = Scale(22, 3);
-        ProjectMemberRows = Scale(34, Projects + 4);
-        TargetEventInstructors = Scale(52, 4);
-        TargetEventsTags = Scale(18, 6);
-        TargetPostsTags = Scale(14, 4);
+        Interactions = Scale(16, 3);
+        Tasks = Scale(24, 3);
+        ProjectMemberRows = Scale(38, Projects + 4);
+        TargetEventInstructors = Scale(60, 4);
+        TargetEventsTags = Scale(12, 6);
+        TargetPostsTags = Scale(10, 4);
 
         // Users linked to instructors. The platform trigger behind instructors.is_user looks the user up with a
         // sequential scan of users (no index on instructor_id), which costs O(links^2); so the number of links grows
@@ -319,7 +320,7 @@ internal sealed class DemoPlan
             var want = Math.Clamp(r.CountAround(mean * (0.5 + r.NextDouble()), u), 1, u);
             var set = new HashSet<int> { owner };
             // regio member lists always name an instructor's account, so the trigger can derive instructors.regio_id
-            if (ProjectType[p] == "regio" && Linked > 1) set.Add(owner == 1 ? 2 : 1);
+            if ((ProjectType[p] == "regio" || p == ShowcaseProject) && Linked > 1) set.Add(owner == 1 ? 2 : 1);
             var guard = want * 4 + 8;
             while (set.Count < want && guard-- > 0)
             {
@@ -507,7 +508,7 @@ internal sealed class DemoPlan
 
         EventProject = new int[Events + 1];
         EventDeleted = new bool[Events + 1];
-        for (var e = 1; e <= Events; e++) EventProject[e] = SkewedProject(r);
+        for (var e = 1; e <= Events; e++) EventProject[e] = e == 1 ? ShowcaseProject : SkewedProject(r);
         var ev = Enumerable.Range(1, Events - 1).ToArray(); // never the highest id: the gap must show
         r.Shuffle(ev);
         DeletedEvents = ev.Take(Math.Min(Events / 2, Math.Max(1, (int)Math.Round(Events * 0.01)))).Order().ToArray();
@@ -592,7 +593,7 @@ internal sealed class DemoPlan
             2 => ("kurs_" + skill.Slug, $"Kurs {skill.Title} für {audience}", "course"),
             3 => ("gastspiel_" + Slug(city), $"Gastspiel in {city}: {play.Title}", "tour"),
             4 => ("probe_" + play.Slug, $"Offene Probe „{play.Title}“", "rehearsal"),
-            _ => ("festival_" + Slug(city), $"{city}er Theatertage", "festival"),
+            _ => ("festival_" + Slug(city), $"Theatertage {city}", "festival"),
         };
     }
 
@@ -627,7 +628,8 @@ internal sealed class DemoPlan
         {
             x = Mix(x);
             // low tag ids (the base vocabulary) are the popular ones
-            var t = 1 + (int)(Math.Pow((x >> 11) * (1.0 / (1UL << 53)), 1.8) * Tags);
+            var u = (x >> 11) * (1.0 / (1UL << 53));
+            var t = 1 + (int)(u * u * Tags);
             if (t > Tags) t = Tags;
             if (Array.IndexOf(result, t, 0, count) < 0) result[count++] = t;
         }

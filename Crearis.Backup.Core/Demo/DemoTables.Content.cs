@@ -1,4 +1,3 @@
-using System.Text;
 using static Crearis.Backup.Core.Demo.DemoFormat;
 
 namespace Crearis.Backup.Core.Demo;

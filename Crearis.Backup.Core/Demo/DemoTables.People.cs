@@ -209,7 +209,7 @@ internal static partial class DemoTables
             w.Text(r.Chance(0.6) ? Markdown(r, "Über uns") : null);
             w.Text(r.Chance(0.1) ? $"<p>{name} – <em>seit {2010 + r.Next(15)}</em> &amp; mit Herz</p>" : null);
             w.Text(type);
-            w.Text(r.Chance(0.12) ? plan.Domaincode[1 + r.Next(plan.Projects)] + "," + plan.Domaincode[1 + r.Next(plan.Projects)] : null);
+            w.Text(r.Chance(0.12) ? plan.Domaincode[r.Pick(plan.LiveProjects)] + "," + plan.Domaincode[r.Pick(plan.LiveProjects)] : null);
             w.Text(type == "regio" ? "Gemeinsam spielen in " + name[14..] : $"{r.Pick(DemoVocabulary.Skills).Title} in {city.City}");
             w.Int(r.Chance(0.2) ? null : r.Next(0, 8));
             w.Text(r.Chance(0.2) ? null : r.Pick(DemoVocabulary.Sentences));

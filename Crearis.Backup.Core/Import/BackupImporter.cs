@@ -51,6 +51,7 @@ internal sealed class ImportSession(
     private ReferenceSql _refs = null!;
     private bool _skipped;
     private readonly HashSet<string> _keyHints = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _carried = new(StringComparer.Ordinal);
 
     public async Task<ImportResult> RunAsync(CancellationToken ct)
     {
@@ -204,6 +205,14 @@ internal sealed class ImportSession(
             await copy.CompleteAsync(ct);
         }
 
+        // Which columns the backup carries at all (rows of one file share their shape): a column it lacks is left to
+        // the target's default (pages.id of the original format, say) instead of being written as NULL.
+        var carried = new HashSet<string>(StringComparer.Ordinal);
+        await using (var keysCmd = new NpgsqlCommand($"SELECT k FROM (SELECT doc FROM {Stage(model.Name)} ORDER BY line LIMIT 1) s, jsonb_object_keys(s.doc) k", conn, _tx))
+        await using (var keysReader = await keysCmd.ExecuteReaderAsync(ct))
+            while (await keysReader.ReadAsync(ct)) carried.Add(keysReader.GetString(0));
+        _carried[model.Name] = carried;
+
         // Typed rows: the server parses every value by the target column's type.
         var refColumns = model.References.Where(r => r.Shape == ReferenceShape.Scalar)
             .Select(r => $", s.doc -> '$ref' -> {Sql.Literal(r.Column)} AS {Sql.Ident("ref__" + r.Column)}");
@@ -308,7 +317,8 @@ internal sealed class ImportSession(
         if (!write) return;
 
         // Values to write, references translated; deferred references wait for the late-seeding pass.
-        var writable = model.Schema.Writable.Where(c => !(model.HasSurrogateId && c.Name == id)).ToList();
+        var carried = _carried.GetValueOrDefault(name) ?? [];
+        var writable = model.Schema.Writable.Where(c => !(model.HasSurrogateId && c.Name == id) && (carried.Count == 0 || carried.Contains(c.Name) || !c.HasDefault)).ToList();
         var select = new List<string>();
         var unresolved = new List<(ReferenceSpec Ref, string Flag)>();
         foreach (var column in writable)
@@ -503,6 +513,8 @@ internal sealed class ImportSession(
         }
         // Nullable: the row is written without the link, and that is said.
         var notInFile = reference.TargetTables.Any(t => source.Summary.Tables.FirstOrDefault(s => s.Table == t) is { HasSourceIds: false });
+        // Trigger-maintained columns (tags_ids …) are recomputed from the links that do resolve; no need to warn twice.
+        if (model.Profile.IsDerived(reference.Column)) return;
         if (notInFile)
             await ExecAsync($"UPDATE {Map(name)} m SET lossy = true FROM {Res(name)} v WHERE v.line = m.line AND v.{Sql.Ident(flag)}", ct);
         foreach (var what in found.Take(ListedPerCode))
@@ -635,11 +647,13 @@ internal sealed class ImportSession(
 
     /// <summary>
     /// Values that platform triggers maintain (is_user, regio_id, img_* …) depend on the order in which rows were
-    /// written, in the source as here. For the rows this run inserted, put back the backup's values wherever the
-    /// triggers let them stand, so the copy equals its source; where a trigger recomputes on every write, its value wins.
+    /// written, in the source as here. For the rows this run inserted (and, when merging, every matched row), put back
+    /// the backup's values wherever the triggers let them stand, so the copy equals its source; where a trigger
+    /// recomputes on every write, its value wins.
     /// </summary>
     private async Task RestoreDerivedAsync(CancellationToken ct)
     {
+        var scope = options.Mode == ImportMode.Merge ? "m.present" : "m.inserted";
         foreach (var model in _plan.Order.Where(m => _written.Contains(m.Name) && m.IdColumn is not null))
         {
             var derived = model.Schema.Writable.Where(c => model.Profile.IsDerived(c.Name) && c.Name != model.IdColumn).ToList();
@@ -651,7 +665,7 @@ internal sealed class ImportSession(
                 var name = Sql.Ident(column.Name);
                 await ExecAsync(
                     $"UPDATE public.{Sql.Ident(model.Name)} x SET {name} = v.val FROM (SELECT m.dst, {value} AS val FROM {Rec(model.Name)} r " +
-                    $"JOIN {Map(model.Name)} m ON m.line = r.line WHERE m.inserted AND m.skip IS NULL) v " +
+                    $"JOIN {Map(model.Name)} m ON m.line = r.line WHERE {scope} AND m.skip IS NULL) v " +
                     $"WHERE x.{Sql.Ident(model.IdColumn!)} = v.dst AND x.{name} IS DISTINCT FROM v.val", ct);
             }
         }

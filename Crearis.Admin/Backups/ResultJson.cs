@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Crearis.Backup.Core.Export;
+using Crearis.Backup.Core.Import;
+using Crearis.Backup.Core.Results;
+
+namespace Crearis.Admin.Backups;
+
+/// <summary>The JSON documents the CLI prints with --json and the history stores: one shape for scripts and people.</summary>
+public static class ResultJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static string Mode(ImportMode mode) => mode == ImportMode.Merge ? "merge" : "new-only";
+
+    public static object Issue(BackupIssue i) => new
+    {
+        code = i.Code, table = i.Table, key = i.Key, column = i.Column, constraint = i.Constraint, phase = i.Phase,
+        message = i.Message, suggestion = i.Suggestion,
+    };
+
+    public static string Import(ImportResult result) => JsonSerializer.Serialize(new
+    {
+        mode = Mode(result.Mode),
+        dryRun = result.DryRun,
+        format = (int?)result.Format,
+        outcome = result.Outcome.ToString(),
+        durationMs = (long)result.Duration.TotalMilliseconds,
+        tables = result.Tables.ToDictionary(t => t.Key, t => new
+        {
+            total = t.Value.Total, inserted = t.Value.Inserted, updated = t.Value.Updated, unchanged = t.Value.Unchanged,
+            skipped = t.Value.Skipped, failed = t.Value.Failed, missingFromBackup = t.Value.MissingFromBackup,
+        }),
+        errors = result.Errors.Select(Issue),
+        warnings = result.Warnings.Select(Issue),
+        missingFromBackup = result.MissingFromBackup,
+    }, Options);
+
+    public static string Export(ExportResult result) => JsonSerializer.Serialize(new
+    {
+        succeeded = result.Succeeded,
+        file = result.File,
+        format = 2,
+        durationMs = (long)result.Duration.TotalMilliseconds,
+        tables = result.Manifest?.Tables.ToDictionary(t => t.Name, t => new { rows = t.Rows, bytes = t.Bytes, sha256 = t.Sha256 }),
+        errors = result.Issues.Select(Issue),
+    }, Options);
+}

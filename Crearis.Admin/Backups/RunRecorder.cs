@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Crearis.Admin.Data;
+using Crearis.Backup.Core.Export;
+using Crearis.Backup.Core.Import;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crearis.Admin.Backups;
+
+/// <summary>Writes every export, import and dry run into the admin schema's history.</summary>
+public static class RunRecorder
+{
+    public static async Task<BackupRun> RecordImportAsync(string adminConnection, string startedBy, DateTimeOffset startedAt,
+        string file, ImportOptions options, ImportResult result, CancellationToken ct = default)
+    {
+        var run = new BackupRun
+        {
+            Kind = options.DryRun ? "dry-run" : "import",
+            StartedBy = startedBy,
+            StartedAt = startedAt,
+            DurationMs = (long)result.Duration.TotalMilliseconds,
+            File = file,
+            Mode = ResultJson.Mode(options.Mode),
+            Format = (int?)result.Format,
+            Options = JsonSerializer.Serialize(new
+            {
+                tables = options.Tables, exclude = options.Exclude, options.WithDependencies, options.ContinueOnError, options.DryRun,
+            }, ResultJson.Options),
+            Outcome = result.Outcome.ToString(),
+            TotalRows = result.Tables.Values.Sum(t => t.Total),
+            Inserted = result.Tables.Values.Sum(t => t.Inserted),
+            Updated = result.Tables.Values.Sum(t => t.Updated),
+            Unchanged = result.Tables.Values.Sum(t => t.Unchanged),
+            Skipped = result.Tables.Values.Sum(t => t.Skipped),
+            Failed = result.Tables.Values.Sum(t => t.Failed),
+            ErrorCount = result.Errors.Count,
+            WarningCount = result.Warnings.Count,
+            Result = ResultJson.Import(result),
+        };
+        return await SaveAsync(adminConnection, run, ct);
+    }
+
+    public static async Task<BackupRun> RecordExportAsync(string adminConnection, string startedBy, DateTimeOffset startedAt,
+        string file, ExportOptions options, ExportResult result, CancellationToken ct = default)
+    {
+        var run = new BackupRun
+        {
+            Kind = "export",
+            StartedBy = startedBy,
+            StartedAt = startedAt,
+            DurationMs = (long)result.Duration.TotalMilliseconds,
+            File = file,
+            Format = 2,
+            Options = JsonSerializer.Serialize(new { tables = options.Tables, exclude = options.Exclude, options.Description }, ResultJson.Options),
+            Outcome = result.Succeeded ? "Succeeded" : "Failed",
+            TotalRows = result.TotalRows,
+            ErrorCount = result.Issues.Count,
+            Result = ResultJson.Export(result),
+        };
+        return await SaveAsync(adminConnection, run, ct);
+    }
+
+    private static async Task<BackupRun> SaveAsync(string adminConnection, BackupRun run, CancellationToken ct)
+    {
+        await AdminDatabaseExtensions.MigrateAdminSchemaAsync(adminConnection, ct);
+        var options = new DbContextOptionsBuilder<AdminDbContext>().UseAdminDatabase(adminConnection).Options;
+        await using var db = new AdminDbContext(options);
+        db.BackupRuns.Add(run);
+        await db.SaveChangesAsync(ct);
+        return run;
+    }
+}

@@ -1,0 +1,337 @@
+using System.CommandLine;
+using System.Text.Json;
+using Crearis.Admin.Backups;
+using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Export;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Import;
+using Crearis.Backup.Core.Results;
+using Npgsql;
+
+namespace Crearis.Admin.Cli;
+
+/// <summary><c>backup export|import|verify|inspect</c>: the engine for scripts and cron. Keep this shape: scripts depend on it.</summary>
+public static class BackupCommands
+{
+    /// <summary>Applied with rows skipped under --continue-on-error (or links the original format cannot carry).</summary>
+    public const int AppliedWithSkips = 4;
+
+    public static Command Build()
+    {
+        var backup = new Command("backup", "Export, import, verify and inspect backups (.tar.gz).");
+        backup.Subcommands.Add(Export());
+        backup.Subcommands.Add(Import());
+        backup.Subcommands.Add(Verify());
+        backup.Subcommands.Add(Inspect());
+        return backup;
+    }
+
+    private static Option<string?> ConnectionOption() => new("--connection")
+    {
+        Description = "Connection string of the Crearis database. Default: ConnectionStrings:Crearis.",
+    };
+
+    private static Option<string[]> ListOption(string name, string description) => new(name)
+    {
+        Description = description,
+        CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON document on stdout instead of text." };
+
+    private static Command Export()
+    {
+        var connection = ConnectionOption();
+        var output = new Option<string>("--output") { Description = "The backup file to write (FILE.tar.gz).", Required = true };
+        var tables = ListOption("--tables", "Only these tables (comma-separated).");
+        var exclude = ListOption("--exclude", "Leave these tables out (comma-separated).");
+        var description = new Option<string?>("--description") { Description = "A note stored in the manifest." };
+        var json = JsonOption();
+        var command = new Command("export", "Write a backup from one consistent snapshot of the database.")
+        {
+            connection, output, tables, exclude, description, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var io = new CliIo(parse, parse.GetValue(json));
+            await using var context = CliContext.Create();
+            var cs = ResolveConnection(context, parse.GetValue(connection), io);
+            if (cs is null) return ExitCodes.BadArguments;
+            var options = new ExportOptions(NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)), parse.GetValue(description));
+            var started = DateTimeOffset.UtcNow;
+            ExportResult result;
+            try
+            {
+                using var bar = io.ProgressBar();
+                result = await BackupExporter.ExportAsync(cs, parse.GetRequiredValue(output), options, progress: bar, ct: ct);
+            }
+            catch (NpgsqlException e)
+            {
+                return await io.FailAsync($"Could not read the database: {e.Message}");
+            }
+            await TryRecordAsync(io, () => RunRecorder.RecordExportAsync(cs, CliUser(), started, parse.GetRequiredValue(output), options, result, ct));
+            if (io.Json)
+            {
+                await io.Out.WriteLineAsync(ResultJson.Export(result));
+            }
+            else if (result.Succeeded)
+            {
+                await io.Out.WriteLineAsync($"Wrote {result.File}: {result.TotalRows:N0} rows in {result.Manifest!.Tables.Count} tables, {result.Duration.TotalSeconds:F1}s.");
+                foreach (var t in result.Manifest.Tables) await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}");
+            }
+            else
+            {
+                await io.WriteIssuesAsync("Error", result.Issues);
+            }
+            return result.Succeeded ? ExitCodes.Ok
+                : result.Issues.Any(i => i.Code is "UNKNOWN_TABLE" or "OUTPUT_FOLDER_MISSING") ? ExitCodes.BadArguments : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static Command Import()
+    {
+        var file = new Argument<string>("FILE") { Description = "The backup to import (ours or the original exporter's .tar.gz)." };
+        var connection = ConnectionOption();
+        var mode = new Option<string>("--mode")
+        {
+            Description = "new-only: leave rows that exist alone (Import New Only). merge: insert new rows and update changed ones (Merge Changes).",
+            Required = true,
+        };
+        mode.AcceptOnlyFromAmong("new-only", "merge");
+        var dryRun = new Option<bool>("--dry-run") { Description = "Run the whole import and roll it back; report what would happen." };
+        var tables = ListOption("--tables", "Only these tables (comma-separated).");
+        var exclude = ListOption("--exclude", "Leave these tables out (comma-separated).");
+        var withDependencies = new Option<bool>("--with-dependencies") { Description = "Add the tables the selected ones refer to." };
+        var continueOnError = new Option<bool>("--continue-on-error") { Description = "Skip and report rows that fail validation; commit the rest." };
+        var json = JsonOption();
+        var command = new Command("import", "Import a backup: rows matched by natural keys, all in one transaction.")
+        {
+            file, connection, mode, dryRun, tables, exclude, withDependencies, continueOnError, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var io = new CliIo(parse, parse.GetValue(json));
+            await using var context = CliContext.Create();
+            var cs = ResolveConnection(context, parse.GetValue(connection), io);
+            if (cs is null) return ExitCodes.BadArguments;
+            var path = parse.GetRequiredValue(file);
+            var options = new ImportOptions(
+                parse.GetRequiredValue(mode) == "merge" ? ImportMode.Merge : ImportMode.NewOnly,
+                parse.GetValue(dryRun), NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)),
+                parse.GetValue(withDependencies), parse.GetValue(continueOnError));
+            var started = DateTimeOffset.UtcNow;
+            ImportResult result;
+            try
+            {
+                DatabaseCatalog catalog;
+                await using (var conn = new NpgsqlConnection(cs))
+                {
+                    await conn.OpenAsync(ct);
+                    catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
+                }
+                var opened = await BackupFiles.OpenAsync(path, catalog, ct);
+                if (opened.Source is null)
+                {
+                    if (io.Json) await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                    {
+                        mode = ResultJson.Mode(options.Mode), dryRun = options.DryRun, format = (int?)opened.Verification.Format,
+                        outcome = "Refused", errors = opened.Verification.Issues.Select(ResultJson.Issue),
+                    }, ResultJson.Options));
+                    else await io.WriteIssuesAsync("Refused", opened.Verification.Issues);
+                    return ExitCodes.BadArguments;
+                }
+                await using var source = opened.Source;
+                using var bar = io.ProgressBar();
+                result = await BackupImporter.ImportAsync(cs, source, options, progress: bar, ct: ct);
+            }
+            catch (NpgsqlException e)
+            {
+                return await io.FailAsync($"Could not reach the database: {e.Message}");
+            }
+            await TryRecordAsync(io, () => RunRecorder.RecordImportAsync(cs, CliUser(), started, path, options, result, ct));
+            if (io.Json) await io.Out.WriteLineAsync(ResultJson.Import(result));
+            else await WriteImportAsync(io, result);
+            return result.Outcome switch
+            {
+                ImportOutcome.Applied => ExitCodes.Ok,
+                ImportOutcome.DryRun => result.Errors.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed,
+                ImportOutcome.AppliedWithSkips => AppliedWithSkips,
+                ImportOutcome.Refused => ExitCodes.BadArguments,
+                _ => ExitCodes.Failed,
+            };
+        });
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var file = new Argument<string>("FILE") { Description = "The backup to check." };
+        var json = JsonOption();
+        var command = new Command("verify", "Check a backup's format, manifest and checksums (both formats).") { file, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var io = new CliIo(parse, parse.GetValue(json));
+            var v = await BackupFiles.VerifyAsync(parse.GetRequiredValue(file), ct);
+            if (io.Json)
+                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    valid = v.IsValid, format = (int?)v.Format,
+                    tables = v.Summary?.Tables.ToDictionary(t => t.Table, t => t.Rows),
+                    errors = v.Issues.Where(i => i.Severity == IssueSeverity.Error).Select(ResultJson.Issue),
+                    warnings = v.Issues.Where(i => i.Severity == IssueSeverity.Warning).Select(ResultJson.Issue),
+                }, ResultJson.Options));
+            else if (v.IsValid)
+                await io.Out.WriteLineAsync($"OK: format {(int)v.Format!}, {v.Summary!.Tables.Count} tables, {v.Summary.Tables.Sum(t => t.Rows):N0} rows, checksums match.");
+            else
+                await io.WriteIssuesAsync("Invalid", v.Issues);
+            return v.IsValid ? ExitCodes.Ok : ExitCodes.BadArguments;
+        });
+        return command;
+    }
+
+    private static Command Inspect()
+    {
+        var file = new Argument<string>("FILE") { Description = "The backup to describe." };
+        var json = JsonOption();
+        var command = new Command("inspect", "Show a backup's manifest, tables and row counts.") { file, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var io = new CliIo(parse, parse.GetValue(json));
+            var v = await BackupFiles.VerifyAsync(parse.GetRequiredValue(file), ct);
+            if (v.Summary is null)
+            {
+                if (io.Json) await io.Out.WriteLineAsync(JsonSerializer.Serialize(new { valid = false, errors = v.Issues.Select(ResultJson.Issue) }, ResultJson.Options));
+                else await io.WriteIssuesAsync("Invalid", v.Issues);
+                return ExitCodes.BadArguments;
+            }
+            var s = v.Summary;
+            if (io.Json)
+            {
+                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    valid = v.IsValid, format = (int)s.Format, createdAt = s.CreatedAt, sourceDatabase = s.SourceDatabase,
+                    schemaFingerprint = s.SchemaFingerprint, description = s.Description, manifest = v.Manifest,
+                    tables = s.Tables.ToDictionary(t => t.Table, t => new { rows = t.Rows, hasSourceIds = t.HasSourceIds }),
+                    errors = v.Issues.Select(ResultJson.Issue),
+                }, ResultJson.Options));
+            }
+            else
+            {
+                await io.Out.WriteLineAsync($"Format:    {(int)s.Format} ({(s.Format == BackupFormat.Crearis ? "Crearis Backup Admin" : "original crearis-vue exporter")})");
+                await io.Out.WriteLineAsync($"Created:   {s.CreatedAt:u}");
+                await io.Out.WriteLineAsync($"Source:    {s.SourceDatabase}");
+                if (s.Description is not null) await io.Out.WriteLineAsync($"Note:      {s.Description}");
+                await io.Out.WriteLineAsync($"Verified:  {(v.IsValid ? "yes" : "NO")}");
+                foreach (var t in s.Tables)
+                    await io.Out.WriteLineAsync($"  {t.Table,-20} {t.Rows,12:N0}{(t.HasSourceIds ? "" : "   (no ids in file)")}");
+                if (!v.IsValid) await io.WriteIssuesAsync("Problem", v.Issues);
+            }
+            return v.IsValid ? ExitCodes.Ok : ExitCodes.BadArguments;
+        });
+        return command;
+    }
+
+    private static async Task WriteImportAsync(CliIo io, ImportResult result)
+    {
+        var verb = result.Outcome switch
+        {
+            ImportOutcome.Applied => "Applied",
+            ImportOutcome.AppliedWithSkips => "Applied, with rows skipped",
+            ImportOutcome.DryRun => "Dry run (rolled back, nothing changed)",
+            ImportOutcome.Refused => "Refused (nothing written)",
+            _ => "FAILED and rolled back (nothing written)",
+        };
+        await io.Out.WriteLineAsync($"{verb}: {ResultJson.Mode(result.Mode)}, format {(int?)result.Format}, {result.Duration.TotalSeconds:F1}s");
+        if (result.Tables.Count > 0)
+        {
+            await io.Out.WriteLineAsync($"  {"table",-20} {"total",9} {"inserted",9} {"updated",9} {"unchanged",9} {"skipped",9}");
+            foreach (var (name, c) in result.Tables)
+                await io.Out.WriteLineAsync($"  {name,-20} {c.Total,9} {c.Inserted,9} {c.Updated,9} {c.Unchanged,9} {c.Skipped,9}" +
+                                            (c.MissingFromBackup > 0 ? $"   ({c.MissingFromBackup} in the database but not in the backup)" : ""));
+        }
+        await io.WriteIssuesAsync("Error", result.Errors);
+        await io.WriteIssuesAsync("Warning", result.Warnings);
+    }
+
+    private static string? ResolveConnection(CliContext context, string? option, CliIo io)
+    {
+        var cs = string.IsNullOrWhiteSpace(option) ? context.Configuration.GetConnectionString(Hosting.AppConfiguration.CrearisConnection) : option;
+        if (string.IsNullOrWhiteSpace(cs))
+        {
+            io.Err.WriteLine("No database given: pass --connection \"Host=…;Database=…;Username=…;Password=…\" or set ConnectionStrings:Crearis.");
+            return null;
+        }
+        return cs;
+    }
+
+    private static async Task TryRecordAsync(CliIo io, Func<Task> record)
+    {
+        try
+        {
+            await record();
+        }
+        catch (Exception e) when (e is NpgsqlException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException)
+        {
+            // The run itself is done; a history that cannot be written must not turn it into a failure.
+            await io.Err.WriteLineAsync($"Note: the run could not be recorded in the history ({e.Message}).");
+        }
+    }
+
+    private static string CliUser() => "cli:" + Environment.UserName;
+
+    private static IReadOnlyList<string>? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;
+}
+
+/// <summary>Where a command writes: text or JSON on stdout, messages and the progress bar on stderr.</summary>
+internal sealed class CliIo(ParseResult parse, bool json)
+{
+    public bool Json { get; } = json;
+    public TextWriter Out { get; } = parse.InvocationConfiguration.Output;
+    public TextWriter Err { get; } = parse.InvocationConfiguration.Error;
+
+    public async Task<int> FailAsync(string message)
+    {
+        if (Json) await Out.WriteLineAsync(JsonSerializer.Serialize(new { outcome = "Failed", errors = new[] { new { code = "DATABASE_UNREACHABLE", message } } }, ResultJson.Options));
+        else await Err.WriteLineAsync(message);
+        return ExitCodes.Failed;
+    }
+
+    public async Task WriteIssuesAsync(string label, IReadOnlyList<BackupIssue> issues)
+    {
+        foreach (var i in issues)
+        {
+            var where = string.Join(" ", new[] { i.Table, i.Key is null ? null : $"[{i.Key}]", i.Column is null ? null : $"column {i.Column}", i.Constraint is null ? null : $"constraint {i.Constraint}" }.Where(x => x is not null));
+            await Err.WriteLineAsync($"{label} {i.Code}{(where.Length > 0 ? " " + where : "")}: {i.Message}");
+            if (i.Suggestion is not null) await Err.WriteLineAsync($"    → {i.Suggestion}");
+        }
+    }
+
+    /// <summary>A one-line progress bar on an interactive terminal, at most ten redraws a second; nothing otherwise.</summary>
+    public ProgressBar ProgressBar() => new(Json || Console.IsErrorRedirected || !ReferenceEquals(Err, Console.Error) ? null : Err);
+}
+
+internal sealed class ProgressBar(TextWriter? terminal) : IProgress<BackupProgress>, IDisposable
+{
+    private long _lastDraw;
+    private bool _drawn;
+
+    public void Report(BackupProgress value)
+    {
+        if (terminal is null) return;
+        var now = Environment.TickCount64;
+        if (now - _lastDraw < 100 && value.OverallDone < value.OverallTotal) return;
+        _lastDraw = now;
+        var fraction = value.OverallTotal > 0 ? Math.Min(1, (double)value.OverallDone / value.OverallTotal) : 0;
+        var filled = (int)(fraction * 30);
+        var eta = value.Remaining is { } r ? $" ~{r:mm\\:ss} left" : "";
+        terminal.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {fraction,4:P0} {value.Phase} {value.Table} {value.RowsPerSecond,8:N0} rows/s{eta}   ");
+        _drawn = true;
+    }
+
+    public void Dispose()
+    {
+        if (_drawn) terminal?.WriteLine();
+    }
+}
