@@ -209,4 +209,44 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
         result.Outcome.Should().Be(ImportOutcome.Failed);
         result.Errors.Should().Contain(e => e.Code == "DUPLICATE_KEY" && e.Table == "images" && e.Key!.Contains("dup.image"));
     }
+
+    [Fact]
+    public async Task A_target_whose_schema_differs_from_the_backup_is_refused_with_the_column_named()
+    {
+        var backup = await ExportAsync(source.ConnectionString, File("full.tar.gz"));
+        await ExecuteAsync(_target, "ALTER TABLE locations ALTER COLUMN zip TYPE varchar(10); ALTER TABLE tags DROP COLUMN desc_i18n;");
+
+        var result = await ImportAsync(_target, backup, new ImportOptions(ImportMode.NewOnly));
+
+        result.Outcome.Should().Be(ImportOutcome.Refused);
+        result.Errors.Should().Contain(e => e.Code == "SCHEMA_TYPE_CHANGED" && e.Table == "locations" && e.Column == "zip");
+        result.Errors.Should().Contain(e => e.Code == "SCHEMA_COLUMN_MISSING" && e.Table == "tags" && e.Column == "desc_i18n");
+    }
+
+    [Fact]
+    public async Task Progress_is_reported_per_row_with_rate_and_reaches_the_total()
+    {
+        var backup = await ExportAsync(source.ConnectionString, File("full.tar.gz"));
+        var reports = new List<Crearis.Backup.Core.Results.BackupProgress>();
+        var progress = new SynchronousProgress<Crearis.Backup.Core.Results.BackupProgress>(reports.Add);
+
+        await using var conn = new NpgsqlConnection(_target);
+        await conn.OpenAsync();
+        var opened = await Crearis.Backup.Core.Format.BackupFiles.OpenAsync(backup, await Crearis.Backup.Core.Catalog.DatabaseCatalog.ReadAsync(conn));
+        await using var sourceFile = opened.Source!;
+        var result = await BackupImporter.ImportAsync(_target, sourceFile, new ImportOptions(ImportMode.NewOnly), progress: progress);
+
+        result.Outcome.Should().Be(ImportOutcome.Applied);
+        var users = reports.Where(r => r.Phase == "stage" && r.Table == "users").ToList();
+        users.Select(r => r.TableDone).Should().BeInAscendingOrder().And.HaveCount((int)result.Tables["users"].Total, "one report per staged row");
+        reports.Select(r => r.OverallDone).Should().BeInAscendingOrder();
+        reports.Last().OverallDone.Should().Be(reports.Last().OverallTotal);
+        reports.Should().Contain(r => r.RowsPerSecond > 0 && r.Remaining != null);
+    }
+}
+
+/// <summary>Calls back on the reporting thread, so a test sees every report in order.</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

@@ -24,24 +24,14 @@ internal sealed class DemoContext(
         progress?.Report(new DemoDataProgress(table, RowsWritten, Math.Max(TotalPlanned, RowsWritten)));
     }
 
-    public NpgsqlCommand Command(string sql)
-    {
-        var cmd = new NpgsqlCommand(sql, Connection, transaction) { CommandTimeout = 0 };
-        return cmd;
-    }
+    /// <summary>A command in the run's transaction, without timeout (large runs have long set-based statements).</summary>
+    public NpgsqlCommand Command(string sql) => new(sql, Connection, transaction) { CommandTimeout = 0 };
 
     public async Task<int> ExecAsync(string sql, params NpgsqlParameter[] parameters)
     {
         await using var cmd = Command(sql);
         cmd.Parameters.AddRange(parameters);
         return await cmd.ExecuteNonQueryAsync(Token).ConfigureAwait(false);
-    }
-
-    public async Task<long> ScalarLongAsync(string sql)
-    {
-        await using var cmd = Command(sql);
-        var v = await cmd.ExecuteScalarAsync(Token).ConfigureAwait(false);
-        return v is null or DBNull ? 0 : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static NpgsqlParameter IntArray(string name, int[] values)
@@ -78,7 +68,7 @@ internal sealed class DemoContext(
 /// <summary>Binary COPY of one table with typed, null-aware writes and progress reporting.</summary>
 internal sealed class BinaryRows(DemoContext ctx, string table, string copySql) : IAsyncDisposable
 {
-    private NpgsqlBinaryImporter importer = ctx.BeginBinary(copySql);
+    private NpgsqlBinaryImporter _importer = ctx.BeginBinary(copySql);
     private long _rows;
     private long _unreported;
 
@@ -92,51 +82,51 @@ internal sealed class BinaryRows(DemoContext ctx, string table, string copySql) 
             ctx.Advance(table, _unreported);
             _unreported = 0;
         }
-        importer.StartRow();
+        _importer.StartRow();
         _rows++;
         _unreported++;
     }
 
     public void Text(string? v)
     {
-        if (v is null) importer.WriteNull();
-        else importer.Write(v, NpgsqlDbType.Text);
+        if (v is null) _importer.WriteNull();
+        else _importer.Write(v, NpgsqlDbType.Text);
     }
 
     public void Int(int? v)
     {
-        if (v is null) importer.WriteNull();
-        else importer.Write(v.Value, NpgsqlDbType.Integer);
+        if (v is null) _importer.WriteNull();
+        else _importer.Write(v.Value, NpgsqlDbType.Integer);
     }
 
     /// <summary>Writes an id reference; 0 means NULL.</summary>
     public void Ref(int id)
     {
-        if (id <= 0) importer.WriteNull();
-        else importer.Write(id, NpgsqlDbType.Integer);
+        if (id <= 0) _importer.WriteNull();
+        else _importer.Write(id, NpgsqlDbType.Integer);
     }
 
     public void Bool(bool? v)
     {
-        if (v is null) importer.WriteNull();
-        else importer.Write(v.Value, NpgsqlDbType.Boolean);
+        if (v is null) _importer.WriteNull();
+        else _importer.Write(v.Value, NpgsqlDbType.Boolean);
     }
 
     public void Json(string? v)
     {
-        if (v is null) importer.WriteNull();
-        else importer.Write(v, NpgsqlDbType.Jsonb);
+        if (v is null) _importer.WriteNull();
+        else _importer.Write(v, NpgsqlDbType.Jsonb);
     }
 
     public void Stamp(DateTime? v)
     {
-        if (v is null) importer.WriteNull();
-        else importer.Write(v.Value, NpgsqlDbType.Timestamp);
+        if (v is null) _importer.WriteNull();
+        else _importer.Write(v.Value, NpgsqlDbType.Timestamp);
     }
 
     public async Task<long> CompleteAsync()
     {
-        await importer.CompleteAsync(ctx.Token).ConfigureAwait(false);
+        await _importer.CompleteAsync(ctx.Token).ConfigureAwait(false);
         ctx.Advance(table, _unreported);
         _unreported = 0;
         return _rows;
@@ -149,13 +139,13 @@ internal sealed class BinaryRows(DemoContext ctx, string table, string copySql) 
     /// </summary>
     public async Task SplitAndAnalyzeAsync()
     {
-        await importer.CompleteAsync(ctx.Token).ConfigureAwait(false);
-        await importer.DisposeAsync().ConfigureAwait(false);
+        await _importer.CompleteAsync(ctx.Token).ConfigureAwait(false);
+        await _importer.DisposeAsync().ConfigureAwait(false);
         await ctx.AnalyzeAsync(table).ConfigureAwait(false);
-        importer = ctx.BeginBinary(copySql);
+        _importer = ctx.BeginBinary(copySql);
     }
 
-    public ValueTask DisposeAsync() => importer.DisposeAsync();
+    public ValueTask DisposeAsync() => _importer.DisposeAsync();
 }
 
 /// <summary>Text-format COPY (used for the images table, whose composite columns are sent as row literals).</summary>
@@ -165,6 +155,7 @@ internal sealed class TextRows(DemoContext ctx, string table, NpgsqlCopyTextWrit
     private long _rows;
     private long _unreported;
     private bool _first = true;
+    private bool _done;
 
     public long Rows => _rows;
 
@@ -198,8 +189,6 @@ internal sealed class TextRows(DemoContext ctx, string table, NpgsqlCopyTextWrit
         writer.Write(_line);
         _line.Clear();
     }
-
-    private bool _done;
 
     public async Task<long> CompleteAsync()
     {

@@ -22,7 +22,9 @@ public sealed record BackupSummary(
 
 /// <param name="HasSourceIds">False when the file carries no id for this table's rows (several tables of the original
 /// format), so references to these rows cannot be resolved from the file.</param>
-public sealed record BackupTableSummary(string Table, long Rows, bool HasSourceIds = true);
+/// <param name="Columns">The columns and SQL types the source had, where the format records them (ours does).</param>
+public sealed record BackupTableSummary(string Table, long Rows, bool HasSourceIds = true,
+    IReadOnlyList<(string Name, string Type)>? Columns = null);
 
 /// <summary>
 /// One row of a backup in the shape PostgreSQL's <c>to_jsonb(row)</c> gives and <c>jsonb_populate_record</c> takes:

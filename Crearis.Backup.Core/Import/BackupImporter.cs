@@ -166,6 +166,24 @@ internal sealed class ImportSession(
         }
         _selected = selected;
 
+        // The backup's columns must still exist with the same types, or their values would be lost or misread.
+        foreach (var table in source.Summary.Tables.Where(t => selected.Contains(t.Table) && t.Columns is not null))
+        {
+            var schema = _models[table.Table].Schema;
+            foreach (var (column, type) in table.Columns!)
+            {
+                if (schema.Column(column) is not { } live)
+                    _errors.Add(BackupIssue.Error("SCHEMA_COLUMN_MISSING",
+                        $"The backup holds {table.Table}.{column} ({type}), which this database does not have; its values would be lost.",
+                        $"Bring the database's schema up to date, or leave {table.Table} out with --exclude.", table.Table, column: column, phase: "validate"));
+                else if (!string.Equals(live.Type, type, StringComparison.Ordinal))
+                    _errors.Add(BackupIssue.Error("SCHEMA_TYPE_CHANGED",
+                        $"{table.Table}.{column} is {type} in the backup but {live.Type} in this database.",
+                        $"Bring the two schemas to the same version, or leave {table.Table} out with --exclude.", table.Table, column: column, phase: "validate"));
+            }
+        }
+        if (_errors.Count > 0) return false;
+
         // Tables that are only read (to translate references) must also be in the backup.
         var needed = _models.Values.Where(m => backupTables.Contains(m.Name)).ToList();
         _plan = ImportPlanner.Plan(needed);

@@ -107,7 +107,7 @@ public static class CrearisBackupReader
     {
         public BackupSummary Summary { get; } = new(BackupFormat.Crearis, manifest.CreatedAt, manifest.Source.Database,
             manifest.SchemaFingerprint, manifest.Description,
-            manifest.Tables.Select(t => new BackupTableSummary(t.Name, t.Rows)).ToList());
+            manifest.Tables.Select(t => new BackupTableSummary(t.Name, t.Rows, true, t.Columns.Select(c => (c.Name, c.Type)).ToList())).ToList());
 
         public IReadOnlyList<BackupIssue> Issues => [];
 
