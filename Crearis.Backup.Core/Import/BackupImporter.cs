@@ -4,6 +4,8 @@ using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Planning;
 using Crearis.Backup.Core.Profile;
 using Crearis.Backup.Core.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -43,6 +45,7 @@ internal sealed class ImportSession(
     private readonly HashSet<string> _mapped = new(StringComparer.Ordinal);
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
     private NpgsqlTransaction _tx = null!;
+    private IDbContextTransaction _phases = null!;
     private DatabaseCatalog _catalog = null!;
     private ImportPlan _plan = null!;
     private Dictionary<string, TableModel> _models = null!;
@@ -59,7 +62,9 @@ internal sealed class ImportSession(
         if (!Prepare()) return Result(ImportOutcome.Refused);
 
         var sequences = await ReadSequencesAsync(ct);
-        _tx = await conn.BeginTransactionAsync(ct);
+        await using var db = ImportDbContext.Over(conn);
+        _phases = await db.Database.BeginTransactionAsync(ct);
+        _tx = (NpgsqlTransaction)_phases.GetDbTransaction();
         var phase = "stage";
         string? table = null;
         try
@@ -77,10 +82,10 @@ internal sealed class ImportSession(
             {
                 table = model.Name;
                 phase = _selected.Contains(model.Name) ? "write" : "map";
-                await ExecAsync($"SAVEPOINT {Sql.Ident("phase_" + model.Name)}", ct);
+                await _phases.CreateSavepointAsync("phase_" + model.Name, ct);
                 await RunTableAsync(model, write: _selected.Contains(model.Name), ct);
                 await LateSeedAsync(model, ct);
-                await ExecAsync($"RELEASE SAVEPOINT {Sql.Ident("phase_" + model.Name)}", ct);
+                await _phases.ReleaseSavepointAsync("phase_" + model.Name, ct);
             }
             table = null;
             phase = "derived";
@@ -97,7 +102,7 @@ internal sealed class ImportSession(
                 return Result(ImportOutcome.DryRun);
             }
             phase = "commit";
-            await _tx.CommitAsync(ct);
+            await _phases.CommitAsync(ct);
             return Result(_skipped || _errors.Count > 0 ? ImportOutcome.AppliedWithSkips : ImportOutcome.Applied);
         }
         catch (PostgresException e)
@@ -236,15 +241,15 @@ internal sealed class ImportSession(
             .Select(r => $", s.doc -> '$ref' -> {Sql.Literal(r.Column)} AS {Sql.Ident("ref__" + r.Column)}");
         try
         {
-            await ExecAsync($"SAVEPOINT stage_parse", ct);
+            await _phases.CreateSavepointAsync("stage_parse", ct);
             await ExecAsync(
                 $"CREATE TEMP TABLE {Rec(model.Name)} ON COMMIT DROP AS SELECT s.line{string.Concat(refColumns)}, r.* " +
                 $"FROM {Stage(model.Name)} s CROSS JOIN LATERAL jsonb_populate_record(NULL::public.{Sql.Ident(model.Name)}, s.doc - '$ref' - '$jsonnull') r", ct);
-            await ExecAsync("RELEASE SAVEPOINT stage_parse", ct);
+            await _phases.ReleaseSavepointAsync("stage_parse", ct);
         }
         catch (PostgresException e)
         {
-            await ExecAsync("ROLLBACK TO SAVEPOINT stage_parse", ct);
+            await _phases.RollbackToSavepointAsync("stage_parse", ct);
             await DiagnoseParseAsync(model, e, ct);
             throw new ImportAbortedException();
         }
@@ -272,18 +277,18 @@ internal sealed class ImportSession(
             while (await reader.ReadAsync(ct)) rows.Add((reader.GetInt64(0), reader.GetString(1)));
         foreach (var (line, doc) in rows)
         {
-            await ExecAsync("SAVEPOINT parse_row", ct);
+            await _phases.CreateSavepointAsync("parse_row", ct);
             try
             {
                 await using var probe = new NpgsqlCommand(
                     $"SELECT 1 FROM jsonb_populate_record(NULL::public.{Sql.Ident(model.Name)}, $1::jsonb - '$ref' - '$jsonnull')", conn, _tx);
                 probe.Parameters.AddWithValue(doc);
                 await probe.ExecuteScalarAsync(ct);
-                await ExecAsync("RELEASE SAVEPOINT parse_row", ct);
+                await _phases.ReleaseSavepointAsync("parse_row", ct);
             }
             catch (PostgresException e)
             {
-                await ExecAsync("ROLLBACK TO SAVEPOINT parse_row", ct);
+                await _phases.RollbackToSavepointAsync("parse_row", ct);
                 _errors.Add(BackupIssue.Error("BAD_VALUE", $"{model.Name} row {line}: {e.MessageText}",
                     "The backup holds a value this database's column type does not accept; check the schema versions.",
                     model.Name, $"line {line}", e.ColumnName, phase: "stage"));
@@ -412,16 +417,16 @@ internal sealed class ImportSession(
     {
         var name = model.Name;
         var sql = $"INSERT INTO public.{Sql.Ident(name)} ({columns}) SELECT {values} {from} ORDER BY v.line";
-        await ExecAsync("SAVEPOINT bulk_insert", ct);
+        await _phases.CreateSavepointAsync("bulk_insert", ct);
         try
         {
             var n = await ExecAsync(sql, ct);
-            await ExecAsync("RELEASE SAVEPOINT bulk_insert", ct);
+            await _phases.ReleaseSavepointAsync("bulk_insert", ct);
             return n;
         }
         catch (PostgresException)
         {
-            await ExecAsync("ROLLBACK TO SAVEPOINT bulk_insert", ct);
+            await _phases.RollbackToSavepointAsync("bulk_insert", ct);
         }
 
         // Row by row, each in its own savepoint, to name every row the database refuses.
@@ -433,15 +438,15 @@ internal sealed class ImportSession(
         var failed = 0;
         foreach (var line in lines)
         {
-            await ExecAsync("SAVEPOINT row_insert", ct);
+            await _phases.CreateSavepointAsync("row_insert", ct);
             try
             {
                 inserted += await ExecAsync($"INSERT INTO public.{Sql.Ident(name)} ({columns}) SELECT {values} {from} AND v.line = {line}", ct);
-                await ExecAsync("RELEASE SAVEPOINT row_insert", ct);
+                await _phases.ReleaseSavepointAsync("row_insert", ct);
             }
             catch (PostgresException e)
             {
-                await ExecAsync("ROLLBACK TO SAVEPOINT row_insert", ct);
+                await _phases.RollbackToSavepointAsync("row_insert", ct);
                 var key = await KeyOfLineAsync(model, line, ct);
                 var issue = Describe(e, "write", name) with { Key = key };
                 var lossy = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE line = {line} AND lossy", ct) > 0;
@@ -757,7 +762,7 @@ internal sealed class ImportSession(
     /// </summary>
     private async Task RollbackAsync(List<(string Name, long Value, bool Called)> sequences, CancellationToken ct)
     {
-        await _tx.RollbackAsync(ct);
+        await _phases.RollbackAsync(ct);
         foreach (var (name, value, called) in sequences)
         {
             await using var cmd = new NpgsqlCommand($"SELECT setval({Sql.Literal(name)}::regclass, $1, $2)", conn);
