@@ -13,6 +13,8 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
     public const string HistoryTable = "__admin_migrations";
 
     public DbSet<BackupRun> BackupRuns => Set<BackupRun>();
+    public DbSet<BackupJob> BackupJobs => Set<BackupJob>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -28,6 +30,28 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             run.Property(r => r.Options).HasColumnType("jsonb");
             run.Property(r => r.Result).HasColumnType("jsonb");
             run.HasIndex(r => r.StartedAt);
+            run.HasIndex(r => r.Kind);
+        });
+        builder.Entity<BackupJob>(job =>
+        {
+            job.ToTable("backup_jobs");
+            job.Property(j => j.Kind).HasMaxLength(20);
+            job.Property(j => j.Status).HasMaxLength(20);
+            job.Property(j => j.StartedBy).HasMaxLength(256);
+            job.Property(j => j.Mode).HasMaxLength(20);
+            job.Property(j => j.Options).HasColumnType("jsonb");
+            job.Property(j => j.Progress).HasColumnType("jsonb");
+            job.HasIndex(j => j.Status);
+        });
+        builder.Entity<AuditEvent>(audit =>
+        {
+            audit.ToTable("audit_events");
+            audit.Property(a => a.User).HasMaxLength(256);
+            audit.Property(a => a.IpAddress).HasMaxLength(64);
+            audit.Property(a => a.Action).HasMaxLength(40);
+            audit.Property(a => a.Outcome).HasMaxLength(40);
+            audit.HasIndex(a => a.At);
+            audit.HasIndex(a => a.Action);
         });
     }
 }

@@ -1,4 +1,5 @@
 using Crearis.Admin.Api;
+using Crearis.Admin.Backups;
 using Crearis.Admin.Components;
 using Crearis.Admin.Components.Account;
 using Crearis.Admin.Data;
@@ -28,6 +29,7 @@ public static class Extensions
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.Services.AddScoped<DatabaseInfoService>();
+        builder.AddCrearisBackups();
     }
 
     /// <summary>
@@ -49,8 +51,20 @@ public static class Extensions
         }
 
         var adminConnection = AppConfiguration.AdminConnectionString(builder.Configuration)!;
-        services.AddDbContext<AdminDbContext>(o => o.UseAdminDatabase(adminConnection));
+        // A factory, so background jobs and the audit log get contexts of their own, never a circuit's.
+        services.AddDbContextFactory<AdminDbContext>(o => o.UseAdminDatabase(adminConnection), ServiceLifetime.Singleton);
         services.AddDatabaseDeveloperPageExceptionFilter();
+    }
+
+    private static void AddCrearisBackups(this WebApplicationBuilder builder)
+    {
+        builder.Services.Configure<BackupStorageOptions>(builder.Configuration.GetSection("Crearis:Backups"));
+        builder.Services.AddSingleton<BackupStorage>();
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<BackupJobService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BackupJobService>());
+        builder.Services.AddScoped<CurrentUser>();
+        builder.Services.AddSingleton<HistoryService>();
     }
 
     private static void AddCrearisIdentity(this WebApplicationBuilder builder)

@@ -1,0 +1,337 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using Crearis.Admin.Data;
+using Crearis.Admin.Hosting;
+using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Export;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Import;
+using Crearis.Backup.Core.Results;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Crearis.Admin.Backups;
+
+/// <summary>What a page sees of a job: its stored state plus the latest progress and, when done, the result.</summary>
+public sealed record JobSnapshot(
+    Guid Id,
+    string Kind,
+    string Status,
+    string StartedBy,
+    DateTimeOffset CreatedAt,
+    string File,
+    string? Mode,
+    BackupProgress? Progress,
+    IReadOnlyList<BackupIssue> Warnings,
+    ImportResult? ImportResult,
+    ExportResult? ExportResult,
+    long? RunId,
+    string? Message)
+{
+    public bool IsActive => JobStatus.IsActive(Status);
+}
+
+public sealed record JobRequestResult(Guid? JobId, string? Refusal);
+
+/// <summary>
+/// Runs exports and imports in the background, one at a time, each in its own DI scope and database connections
+/// (never a circuit's). Only one import runs per database at a time — enforced with a PostgreSQL advisory lock, so two
+/// app instances respect it too. Pages subscribe to a job's progress; job state is stored, so a reload re-attaches and
+/// a restart marks what was running as interrupted.
+/// </summary>
+public sealed class BackupJobService(
+    IServiceScopeFactory scopes,
+    IConfiguration configuration,
+    BackupStorage storage,
+    ILogger<BackupJobService> logger) : BackgroundService
+{
+    /// <summary>Key of the advisory lock that serialises imports into one database.</summary>
+    public const long ImportLockKey = 0x43524541_52495331; // "CREARIS1"
+
+    private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
+    private readonly ConcurrentDictionary<Guid, LiveJob> _live = new();
+    private readonly ConcurrentDictionary<Guid, ImportOptions> _importOptions = new();
+    private readonly ConcurrentDictionary<Guid, ExportOptions> _exportOptions = new();
+
+    private string ContentConnection => configuration.GetConnectionString(AppConfiguration.CrearisConnection)!;
+
+    private sealed class LiveJob
+    {
+        public required JobSnapshot Snapshot;
+        public readonly List<Action<JobSnapshot>> Subscribers = [];
+        public readonly CancellationTokenSource Cancel = new();
+        public long LastPublished;
+    }
+
+    // ---------------------------------------------------------------- requests (from pages and endpoints)
+
+    public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options)
+    {
+        if (storage.PathOf(file) is null) return new(null, $"There is no backup named {file}.");
+        if (!options.DryRun && await RunningImportAsync() is { } running)
+            return new(null, $"An import is running, started by {running.StartedBy} at {running.CreatedAt:yyyy-MM-dd HH:mm} UTC ({running.File}). Wait for it to finish.");
+        var job = await CreateAsync(options.DryRun ? "dry-run" : "import", user, file, ResultJson.Mode(options.Mode), options);
+        _importOptions[job.Id] = options;
+        await _queue.Writer.WriteAsync(job.Id);
+        return new(job.Id, null);
+    }
+
+    public async Task<JobRequestResult> StartExportAsync(string user, ExportOptions options)
+    {
+        var job = await CreateAsync("export", user, "", null, options);
+        _exportOptions[job.Id] = options;
+        await _queue.Writer.WriteAsync(job.Id);
+        return new(job.Id, null);
+    }
+
+    public bool Cancel(Guid id)
+    {
+        if (!_live.TryGetValue(id, out var job)) return false;
+        job.Cancel.Cancel();
+        return true;
+    }
+
+    /// <summary>Follows a job: the callback gets the current state at once and then at most ten updates a second.</summary>
+    public IDisposable Subscribe(Guid id, Action<JobSnapshot> onChange)
+    {
+        if (!_live.TryGetValue(id, out var job)) return new Unsubscriber(() => { });
+        lock (job.Subscribers) job.Subscribers.Add(onChange);
+        onChange(job.Snapshot);
+        return new Unsubscriber(() => { lock (job.Subscribers) job.Subscribers.Remove(onChange); });
+    }
+
+    public JobSnapshot? Live(Guid id) => _live.TryGetValue(id, out var job) ? job.Snapshot : null;
+
+    /// <summary>The job running or queued now, for the dashboard and for re-attaching after a reload.</summary>
+    public JobSnapshot? Active() => _live.Values.Select(j => j.Snapshot).Where(s => s.IsActive).OrderBy(s => s.CreatedAt).FirstOrDefault();
+
+    public async Task<JobSnapshot?> RunningImportAsync()
+    {
+        if (_live.Values.Select(j => j.Snapshot).FirstOrDefault(s => s.IsActive && s.Kind == "import") is { } local) return local;
+        // Another app instance may hold the lock: ask PostgreSQL, then the stored jobs for who started it.
+        await using var conn = new NpgsqlConnection(ContentConnection);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", conn);
+        cmd.Parameters.AddWithValue(ImportLockKey);
+        if ((bool)(await cmd.ExecuteScalarAsync())!)
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", conn);
+            unlock.Parameters.AddWithValue(ImportLockKey);
+            await unlock.ExecuteScalarAsync();
+            return null;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AdminDbContext>();
+        var stored = await db.BackupJobs.AsNoTracking().Where(j => j.Kind == "import" && j.Status == JobStatus.Running)
+            .OrderByDescending(j => j.CreatedAt).FirstOrDefaultAsync();
+        return stored is null
+            ? new JobSnapshot(Guid.Empty, "import", JobStatus.Running, "another instance", DateTimeOffset.UtcNow, "?", null, null, [], null, null, null, null)
+            : ToSnapshot(stored);
+    }
+
+    // ---------------------------------------------------------------- the worker
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await MarkInterruptedAsync();
+        await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            if (!_live.TryGetValue(id, out var job)) continue;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.Cancel.Token);
+            try
+            {
+                if (job.Snapshot.Kind == "export") await RunExportAsync(job, linked.Token);
+                else await RunImportAsync(job, linked.Token);
+            }
+            catch (OperationCanceledException) when (job.Cancel.IsCancellationRequested)
+            {
+                await FinishAsync(job, JobStatus.Cancelled, "Cancelled; the transaction was rolled back and nothing was written.", null, null, null);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Backup job {Id} failed", id);
+                await FinishAsync(job, JobStatus.Failed, e.Message, null, null, null);
+            }
+        }
+    }
+
+    private async Task RunExportAsync(LiveJob job, CancellationToken ct)
+    {
+        var options = _exportOptions[job.Snapshot.Id];
+        var database = new NpgsqlConnectionStringBuilder(ContentConnection).Database ?? "crearis";
+        var path = storage.NewExportPath(database);
+        Update(job, job.Snapshot with { Status = JobStatus.Running, File = Path.GetFileName(path) }, persist: true);
+        var result = await BackupExporter.ExportAsync(ContentConnection, path, options, progress: Progress(job), ct: ct);
+        var run = await RunRecorder.RecordExportAsync(AdminConnection, job.Snapshot.StartedBy, job.Snapshot.CreatedAt, Path.GetFileName(path), options, result, ct);
+        await Audit(job, "export", result.Succeeded ? "succeeded" : "failed", Path.GetFileName(path));
+        await FinishAsync(job, result.Succeeded ? JobStatus.Succeeded : JobStatus.Failed,
+            result.Succeeded ? $"Wrote {Path.GetFileName(path)}: {result.TotalRows:N0} rows." : string.Join(" ", result.Issues.Select(i => i.Message)),
+            run.Id, null, result);
+    }
+
+    private async Task RunImportAsync(LiveJob job, CancellationToken ct)
+    {
+        var options = _importOptions[job.Snapshot.Id];
+        var path = storage.PathOf(job.Snapshot.File) ?? throw new FileNotFoundException($"The backup {job.Snapshot.File} is gone.");
+        await using var lockConnection = new NpgsqlConnection(ContentConnection);
+        await lockConnection.OpenAsync(ct);
+        if (!options.DryRun)
+        {
+            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", lockConnection);
+            take.Parameters.AddWithValue(ImportLockKey);
+            if (!(bool)(await take.ExecuteScalarAsync(ct))!)
+            {
+                await FinishAsync(job, JobStatus.Failed, "Another import into this database is running (in this or another app instance); nothing was written.", null, null, null);
+                return;
+            }
+        }
+        Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
+        DatabaseCatalog catalog;
+        await using (var conn = new NpgsqlConnection(ContentConnection))
+        {
+            await conn.OpenAsync(ct);
+            catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
+        }
+        var opened = await BackupFiles.OpenAsync(path, catalog, ct);
+        ImportResult result;
+        if (opened.Source is null)
+        {
+            result = new ImportResult(ImportOutcome.Refused, options.Mode, options.DryRun, opened.Verification.Format, TimeSpan.Zero,
+                new Dictionary<string, TableCounts>(), opened.Verification.Issues, [], new Dictionary<string, IReadOnlyList<string>>());
+        }
+        else
+        {
+            await using var source = opened.Source;
+            result = await BackupImporter.ImportAsync(ContentConnection, source, options, progress: Progress(job), ct: ct);
+        }
+        // A cancelled import rolled back inside the engine; say so plainly.
+        if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
+        var run = await RunRecorder.RecordImportAsync(AdminConnection, job.Snapshot.StartedBy, job.Snapshot.CreatedAt, job.Snapshot.File, options, result, CancellationToken.None);
+        await Audit(job, options.DryRun ? "dry-run" : "import", result.Outcome.ToString(), job.Snapshot.File);
+        var status = result.Succeeded ? JobStatus.Succeeded : JobStatus.Failed;
+        var message = result.Outcome switch
+        {
+            ImportOutcome.Applied => "Applied.",
+            ImportOutcome.AppliedWithSkips => "Applied; some rows were skipped (see the warnings).",
+            ImportOutcome.DryRun => "Dry run finished; nothing was written.",
+            ImportOutcome.Refused => "Refused before writing.",
+            _ => "Failed and rolled back; nothing was written.",
+        };
+        await FinishAsync(job, status, message, run.Id, result, null);
+    }
+
+    private string AdminConnection => AppConfiguration.AdminConnectionString(configuration)!;
+
+    private async Task Audit(LiveJob job, string action, string outcome, string target)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AuditLog>().WriteAsync(action, outcome, job.Snapshot.StartedBy, null, target);
+    }
+
+    private IProgress<BackupProgress> Progress(LiveJob job) => new InlineProgress(p =>
+    {
+        var warnings = job.Snapshot.Warnings;
+        Update(job, job.Snapshot with { Progress = p, Warnings = warnings }, persist: false);
+    });
+
+    // ---------------------------------------------------------------- state
+
+    private async Task<JobSnapshot> CreateAsync(string kind, string user, string file, string? mode, object options)
+    {
+        var job = new BackupJob
+        {
+            Id = Guid.NewGuid(), Kind = kind, Status = JobStatus.Queued, StartedBy = user, CreatedAt = DateTimeOffset.UtcNow,
+            File = file, Mode = mode, Options = JsonSerializer.Serialize(options, ResultJson.Options),
+        };
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AdminDbContext>();
+            db.BackupJobs.Add(job);
+            await db.SaveChangesAsync();
+        }
+        var snapshot = ToSnapshot(job);
+        _live[job.Id] = new LiveJob { Snapshot = snapshot };
+        return snapshot;
+    }
+
+    private static JobSnapshot ToSnapshot(BackupJob job) => new(job.Id, job.Kind, job.Status, job.StartedBy, job.CreatedAt,
+        job.File, job.Mode, null, [], null, null, job.RunId, job.Message);
+
+    private void Update(LiveJob job, JobSnapshot snapshot, bool persist)
+    {
+        job.Snapshot = snapshot;
+        // Throttled: at most ten updates a second reach the pages, but every state change does.
+        var now = Environment.TickCount64;
+        if (!persist && now - Interlocked.Read(ref job.LastPublished) < 100) return;
+        Interlocked.Exchange(ref job.LastPublished, now);
+        Action<JobSnapshot>[] subscribers;
+        lock (job.Subscribers) subscribers = [.. job.Subscribers];
+        foreach (var subscriber in subscribers)
+        {
+            try { subscriber(snapshot); }
+            catch (Exception e) { logger.LogWarning(e, "A progress subscriber failed"); }
+        }
+        if (persist) _ = PersistAsync(snapshot);
+    }
+
+    private async Task FinishAsync(LiveJob job, string status, string message, long? runId, ImportResult? import, ExportResult? export)
+    {
+        var snapshot = job.Snapshot with { Status = status, Message = message, RunId = runId, ImportResult = import, ExportResult = export };
+        Update(job, snapshot, persist: false);
+        await PersistAsync(snapshot, finished: true);
+        Update(job, snapshot, persist: false);
+    }
+
+    private async Task PersistAsync(JobSnapshot snapshot, bool finished = false)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AdminDbContext>();
+            var stored = await db.BackupJobs.FindAsync(snapshot.Id);
+            if (stored is null) return;
+            stored.Status = snapshot.Status;
+            stored.File = snapshot.File;
+            stored.Message = snapshot.Message;
+            stored.RunId = snapshot.RunId;
+            stored.Progress = snapshot.Progress is null ? null : JsonSerializer.Serialize(snapshot.Progress, ResultJson.Options);
+            if (finished) stored.FinishedAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync();
+        }
+        catch (Exception e) when (e is DbUpdateException or NpgsqlException)
+        {
+            logger.LogWarning(e, "Could not store the state of job {Id}", snapshot.Id);
+        }
+    }
+
+    /// <summary>Jobs that were running when the app stopped: PostgreSQL rolled their transactions back.</summary>
+    private async Task MarkInterruptedAsync()
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AdminDbContext>();
+            await db.BackupJobs.Where(j => j.Status == JobStatus.Running || j.Status == JobStatus.Queued)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, JobStatus.Interrupted)
+                    .SetProperty(j => j.FinishedAt, DateTimeOffset.UtcNow)
+                    .SetProperty(j => j.Message, "The app stopped while this job ran; PostgreSQL rolled its transaction back, so nothing of it was written."));
+        }
+        catch (Exception e) when (e is DbUpdateException or NpgsqlException)
+        {
+            logger.LogWarning(e, "Could not mark interrupted jobs");
+        }
+    }
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+
+    /// <summary>Reports on the engine's thread (Progress&lt;T&gt; would post to a context the service does not have).</summary>
+    private sealed class InlineProgress(Action<BackupProgress> report) : IProgress<BackupProgress>
+    {
+        public void Report(BackupProgress value) => report(value);
+    }
+}

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Crearis.Admin.Hosting;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Results;
+using Microsoft.Extensions.Options;
+
+namespace Crearis.Admin.Backups;
+
+/// <summary>Configuration under <c>Crearis:Backups</c>.</summary>
+public sealed class BackupStorageOptions
+{
+    /// <summary>The one folder backups are read from and written to.</summary>
+    public string? Folder { get; set; }
+
+    /// <summary>Largest upload accepted, in bytes (default 2 GiB).</summary>
+    public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+}
+
+/// <summary>A backup file as the backup manager lists it.</summary>
+public sealed record BackupFileInfo(
+    string Name,
+    long Size,
+    DateTimeOffset Modified,
+    BackupFormat? Format,
+    DateTimeOffset? CreatedAt,
+    string? SourceDatabase,
+    long? TotalRows,
+    bool? Verified,
+    IReadOnlyList<BackupIssue> Issues,
+    BackupSummary? Summary);
+
+public sealed record BackupPage(IReadOnlyList<BackupFileInfo> Items, int Total);
+
+public enum BackupSort { CreatedDesc, CreatedAsc, NameAsc, NameDesc, SizeDesc, SizeAsc }
+
+/// <summary>
+/// The backup folder: files are addressed by name only, and names are checked (no path separators, no "..", only
+/// .tar.gz), so no request can reach another file. Verification results are cached per file version.
+/// </summary>
+public sealed partial class BackupStorage
+{
+    private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, BackupVerification Result)> _verified = new();
+
+    public BackupStorage(IOptions<BackupStorageOptions> options)
+    {
+        Folder = string.IsNullOrWhiteSpace(options.Value.Folder)
+            ? Path.Combine(Path.GetDirectoryName(Crearis.Backup.Core.Postgres.PostgresClusterOptions.DefaultDataRoot())!, "backups")
+            : Path.GetFullPath(options.Value.Folder);
+        MaxUploadBytes = options.Value.MaxUploadBytes;
+        Directory.CreateDirectory(Folder);
+    }
+
+    public string Folder { get; }
+    public long MaxUploadBytes { get; }
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,180}\.tar\.gz$")]
+    private static partial Regex SafeName();
+
+    /// <summary>True when the name is a plain .tar.gz file name that stays inside the folder.</summary>
+    public static bool IsValidName(string? name) =>
+        name is not null && SafeName().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal);
+
+    /// <summary>The full path of a backup in the folder, or null for a name that is not allowed or does not exist.</summary>
+    public string? PathOf(string name)
+    {
+        if (!IsValidName(name)) return null;
+        var path = Path.GetFullPath(Path.Combine(Folder, name));
+        if (!path.StartsWith(Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)) return null;
+        return File.Exists(path) ? path : null;
+    }
+
+    /// <summary>A new file name for an export: crearis_&lt;database&gt;_&lt;utc time&gt;.tar.gz.</summary>
+    public string NewExportPath(string database)
+    {
+        var safe = Regex.Replace(database, "[^A-Za-z0-9_-]", "_");
+        return Path.Combine(Folder, $"crearis_{safe}_{DateTime.UtcNow:yyyyMMdd_HHmmss}.tar.gz");
+    }
+
+    public async Task<BackupPage> ListAsync(int page, int pageSize, BackupSort sort, string? search, CancellationToken ct = default)
+    {
+        var files = new DirectoryInfo(Folder).EnumerateFiles("*.tar.gz")
+            .Where(f => IsValidName(f.Name))
+            .Where(f => string.IsNullOrWhiteSpace(search) || f.Name.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        IEnumerable<FileInfo> ordered = sort switch
+        {
+            BackupSort.CreatedAsc => files.OrderBy(f => f.LastWriteTimeUtc),
+            BackupSort.NameAsc => files.OrderBy(f => f.Name, StringComparer.Ordinal),
+            BackupSort.NameDesc => files.OrderByDescending(f => f.Name, StringComparer.Ordinal),
+            BackupSort.SizeDesc => files.OrderByDescending(f => f.Length),
+            BackupSort.SizeAsc => files.OrderBy(f => f.Length),
+            _ => files.OrderByDescending(f => f.LastWriteTimeUtc),
+        };
+        var items = new List<BackupFileInfo>();
+        foreach (var file in ordered.Skip(page * pageSize).Take(pageSize))
+            items.Add(await DescribeAsync(file, verify: false, ct));
+        return new BackupPage(items, files.Count);
+    }
+
+    /// <summary>Describes one file; with <paramref name="verify"/>, reads it whole to check checksums (cached).</summary>
+    public async Task<BackupFileInfo?> GetAsync(string name, bool verify, CancellationToken ct = default)
+    {
+        var path = PathOf(name);
+        return path is null ? null : await DescribeAsync(new FileInfo(path), verify, ct);
+    }
+
+    private async Task<BackupFileInfo> DescribeAsync(FileInfo file, bool verify, CancellationToken ct)
+    {
+        BackupVerification? result = null;
+        if (_verified.TryGetValue(file.Name, out var cached) && cached.Size == file.Length && cached.Modified == file.LastWriteTimeUtc)
+            result = cached.Result;
+        else if (verify)
+        {
+            result = await BackupFiles.VerifyAsync(file.FullName, ct);
+            _verified[file.Name] = (file.Length, file.LastWriteTimeUtc, result);
+        }
+        var summary = result?.Summary;
+        return new BackupFileInfo(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero),
+            result?.Format ?? await BackupFiles.DetectFormatAsync(file.FullName, ct),
+            summary?.CreatedAt, summary?.SourceDatabase, summary?.Tables.Sum(t => t.Rows), result?.IsValid,
+            result?.Issues ?? [], summary);
+    }
+
+    public bool Delete(string name)
+    {
+        var path = PathOf(name);
+        if (path is null) return false;
+        File.Delete(path);
+        _verified.TryRemove(name, out _);
+        return true;
+    }
+
+    /// <summary>
+    /// Streams an upload to a temporary file in the folder (never into memory), verifies it, and keeps it under a
+    /// sanitized unique name; a file that fails verification is deleted and the reasons returned.
+    /// </summary>
+    public async Task<(BackupFileInfo? File, IReadOnlyList<BackupIssue> Issues)> SaveUploadAsync(string originalName, Stream content,
+        CancellationToken ct = default)
+    {
+        if (!originalName.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase))
+            return (null, [BackupIssue.Error("NOT_TAR_GZ", $"{originalName} is not a .tar.gz file.", "Upload a backup made by Crearis Backup Admin or by the original exporter.")]);
+        var temporary = Path.Combine(Folder, $".upload-{Guid.NewGuid():N}.partial");
+        try
+        {
+            await using (var output = File.Create(temporary))
+            {
+                var buffer = new byte[1 << 16];
+                long total = 0;
+                int read;
+                while ((read = await content.ReadAsync(buffer, ct)) > 0)
+                {
+                    total += read;
+                    if (total > MaxUploadBytes)
+                        return (null, [BackupIssue.Error("UPLOAD_TOO_LARGE", $"{originalName} is larger than the limit of {MaxUploadBytes / (1024 * 1024)} MiB.", "Raise Crearis:Backups:MaxUploadBytes or copy the file into the backup folder.")]);
+                    await output.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+            }
+            var verification = await BackupFiles.VerifyAsync(temporary, ct);
+            if (!verification.IsValid)
+                return (null, verification.Issues.Select(i => i with { Message = i.Message.Replace(Path.GetFileName(temporary), originalName) }).ToList());
+            var name = UniqueName(originalName);
+            var final = Path.Combine(Folder, name);
+            File.Move(temporary, final);
+            var info = new FileInfo(final);
+            _verified[name] = (info.Length, info.LastWriteTimeUtc, verification);
+            return (await DescribeAsync(info, verify: false, ct), []);
+        }
+        finally
+        {
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
+    }
+
+    private string UniqueName(string originalName)
+    {
+        var stem = Path.GetFileName(originalName);
+        stem = stem[..^".tar.gz".Length];
+        stem = Regex.Replace(stem, "[^A-Za-z0-9._-]", "_").Trim('.', '_', '-');
+        if (stem.Length == 0) stem = "upload";
+        if (stem.Length > 120) stem = stem[..120];
+        stem = stem.Replace("..", "_", StringComparison.Ordinal);
+        var name = $"{stem}.tar.gz";
+        for (var i = 2; File.Exists(Path.Combine(Folder, name)); i++) name = $"{stem}_{i}.tar.gz";
+        return name;
+    }
+}

@@ -1,0 +1,134 @@
+using Crearis.Admin.Backups;
+using Crearis.Backup.Core.Export;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Results;
+using Microsoft.AspNetCore.Components.Forms;
+using MudBlazor;
+
+namespace Crearis.Admin.Components.Pages.Backups;
+
+public partial class BackupsPage
+{
+    private MudDataGrid<BackupFileInfo>? _grid;
+    private string? _search;
+    private bool _uploading;
+    private readonly List<BackupIssue> _uploadErrors = [];
+    private JobSnapshot? _export;
+    private IDisposable? _subscription;
+
+    private async Task<GridData<BackupFileInfo>> LoadAsync(GridState<BackupFileInfo> state, CancellationToken ct)
+    {
+        var sort = state.SortDefinitions.FirstOrDefault() switch
+        {
+            { SortBy: "Name", Descending: false } => BackupSort.NameAsc,
+            { SortBy: "Name", Descending: true } => BackupSort.NameDesc,
+            { SortBy: "Size", Descending: true } => BackupSort.SizeDesc,
+            { SortBy: "Size", Descending: false } => BackupSort.SizeAsc,
+            { SortBy: "Modified", Descending: false } => BackupSort.CreatedAsc,
+            _ => BackupSort.CreatedDesc,
+        };
+        var page = await Storage.ListAsync(state.Page, state.PageSize, sort, _search, ct);
+        return new GridData<BackupFileInfo> { Items = page.Items, TotalItems = page.Total };
+    }
+
+    private async Task SearchAsync(string? text)
+    {
+        _search = text;
+        if (_grid is not null) await _grid.ReloadServerData();
+    }
+
+    private async Task ExportAsync()
+    {
+        var options = await ExportDialog.ShowAsync(Dialogs);
+        if (options is null) return;
+        var (user, _) = await Current.GetAsync();
+        var started = await Jobs.StartExportAsync(user, options);
+        if (started.JobId is not { } id) return;
+        _subscription?.Dispose();
+        _subscription = Jobs.Subscribe(id, snapshot => _ = InvokeAsync(async () =>
+        {
+            var finished = _export is { IsActive: true } && !snapshot.IsActive;
+            _export = snapshot;
+            if (finished && _grid is not null) await _grid.ReloadServerData();
+            StateHasChanged();
+        }));
+    }
+
+    private async Task UploadAsync(IBrowserFile? file)
+    {
+        if (file is null) return;
+        _uploadErrors.Clear();
+        _uploading = true;
+        var (user, _) = await Current.GetAsync();
+        try
+        {
+            await using var stream = file.OpenReadStream(Storage.MaxUploadBytes);
+            var (saved, issues) = await Storage.SaveUploadAsync(file.Name, stream);
+            await Audit.WriteAsync("upload", saved is null ? "rejected" : "succeeded", user, null, saved?.Name ?? file.Name,
+                saved is null ? string.Join(" ", issues.Select(i => i.Code)) : null);
+            if (saved is null) _uploadErrors.AddRange(issues);
+            else Snackbar.Add($"Uploaded and verified {saved.Name}.", Severity.Success);
+        }
+        catch (IOException e)
+        {
+            _uploadErrors.Add(BackupIssue.Error("UPLOAD_FAILED", $"{file.Name} could not be received: {e.Message}", "Try again; check the size limit."));
+        }
+        finally
+        {
+            _uploading = false;
+        }
+        if (_grid is not null) await _grid.ReloadServerData();
+    }
+
+    private async Task InspectAsync(BackupFileInfo item)
+    {
+        var verified = await Storage.GetAsync(item.Name, verify: true) ?? item;
+        await BackupInspectDialog.ShowAsync(Dialogs, verified);
+        if (_grid is not null) await _grid.ReloadServerData();
+    }
+
+    private async Task VerifyAsync(BackupFileInfo item)
+    {
+        var verified = await Storage.GetAsync(item.Name, verify: true);
+        if (verified?.Verified == true) Snackbar.Add($"{item.Name}: checksums match.", Severity.Success);
+        else Snackbar.Add($"{item.Name}: {string.Join(" ", verified?.Issues.Select(i => i.Message) ?? ["not found"])}", Severity.Error);
+        if (_grid is not null) await _grid.ReloadServerData();
+    }
+
+    private async Task DeleteAsync(BackupFileInfo item)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete backup",
+            $"Delete {item.Name} ({FormatSize(item.Size)})? The file is removed from the backup folder; this cannot be undone.",
+            yesText: "Delete", cancelText: "Cancel");
+        if (confirmed != true) return;
+        var (user, isAdmin) = await Current.GetAsync();
+        if (!isAdmin)
+        {
+            Snackbar.Add("Only admins may delete backups.", Severity.Error);
+            return;
+        }
+        var deleted = Storage.Delete(item.Name);
+        await Audit.WriteAsync("delete", deleted ? "succeeded" : "not-found", user, null, item.Name);
+        if (_grid is not null) await _grid.ReloadServerData();
+    }
+
+    private static double ProgressPercent(JobSnapshot job) =>
+        job.Progress is { OverallTotal: > 0 } p ? 100.0 * p.OverallDone / p.OverallTotal : 0;
+
+    internal static string FormatName(BackupFormat? format) => format switch
+    {
+        BackupFormat.Crearis => "v2 (ours)",
+        BackupFormat.Original => "v1 (original)",
+        _ => "unknown",
+    };
+
+    internal static string FormatSize(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):F1} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):F1} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:F0} KiB",
+        _ => $"{bytes} B",
+    };
+
+    public void Dispose() => _subscription?.Dispose();
+}
