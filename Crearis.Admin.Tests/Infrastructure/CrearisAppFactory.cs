@@ -8,8 +8,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Crearis.Admin.Tests.Infrastructure;
 
 /// <summary>The real admin app over a test database, with a known first admin.</summary>
-public sealed partial class CrearisAppFactory(string connectionString) : WebApplicationFactory<Program>
+public sealed partial class CrearisAppFactory(string connectionString, string? backupFolder = null) : WebApplicationFactory<Program>
 {
+    /// <summary>The backup folder of this app instance (a fresh temp folder unless given).</summary>
+    public string BackupFolder { get; } = backupFolder ?? Directory.CreateTempSubdirectory("crearis-backups-").FullName;
+
     public const string AdminEmail = "admin@crearis.test";
     public const string AdminPassword = "Admin-Passw0rd!";
 
@@ -21,6 +24,7 @@ public sealed partial class CrearisAppFactory(string connectionString) : WebAppl
         builder.UseSetting("ConnectionStrings:Crearis", connectionString);
         builder.UseSetting("Crearis:Admin:Email", AdminEmail);
         builder.UseSetting("Crearis:Admin:Password", AdminPassword);
+        builder.UseSetting("Crearis:Backups:Folder", BackupFolder);
     }
 
     public HttpClient CreateBrowserLikeClient() =>

@@ -163,6 +163,8 @@ public sealed class BackupJobService(
         var path = storage.NewExportPath(database);
         Update(job, job.Snapshot with { Status = JobStatus.Running, File = Path.GetFileName(path) }, persist: true);
         var result = await BackupExporter.ExportAsync(ContentConnection, path, options, progress: Progress(job), ct: ct);
+        // Verify the new file once now, so the backup manager lists it with its manifest and a green check.
+        if (result.Succeeded) await storage.GetAsync(Path.GetFileName(path), verify: true, ct);
         var run = await RunRecorder.RecordExportAsync(AdminConnection, job.Snapshot.StartedBy, job.Snapshot.CreatedAt, Path.GetFileName(path), options, result, ct);
         await Audit(job, "export", result.Succeeded ? "succeeded" : "failed", Path.GetFileName(path));
         await FinishAsync(job, result.Succeeded ? JobStatus.Succeeded : JobStatus.Failed,

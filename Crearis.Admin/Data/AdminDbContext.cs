@@ -27,8 +27,9 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             run.Property(r => r.StartedBy).HasMaxLength(256);
             run.Property(r => r.Mode).HasMaxLength(20);
             run.Property(r => r.Outcome).HasMaxLength(30);
-            run.Property(r => r.Options).HasColumnType("jsonb");
-            run.Property(r => r.Result).HasColumnType("jsonb");
+            // json, not jsonb: the documents keep their key order (tables in import order) for people to read.
+            run.Property(r => r.Options).HasColumnType("json");
+            run.Property(r => r.Result).HasColumnType("json");
             run.HasIndex(r => r.StartedAt);
             run.HasIndex(r => r.Kind);
         });

@@ -224,7 +224,7 @@ namespace Crearis.Admin.Data.Migrations
 
                     b.Property<string>("Options")
                         .IsRequired()
-                        .HasColumnType("jsonb");
+                        .HasColumnType("json");
 
                     b.Property<string>("Outcome")
                         .IsRequired()
@@ -233,7 +233,7 @@ namespace Crearis.Admin.Data.Migrations
 
                     b.Property<string>("Result")
                         .IsRequired()
-                        .HasColumnType("jsonb");
+                        .HasColumnType("json");
 
                     b.Property<long>("Skipped")
                         .HasColumnType("bigint");
