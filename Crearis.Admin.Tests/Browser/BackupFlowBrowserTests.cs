@@ -68,7 +68,7 @@ public sealed class BackupFlowBrowserTests(CrearisDatabaseFixture database) : IC
     {
         var usersBefore = (long)(await ScalarAsync(database.ConnectionString, "SELECT count(*) FROM users"))!;
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
-        page.SetDefaultTimeout(30_000);
+        page.SetDefaultTimeout(60_000);
         await page.GotoAsync(_baseUrl + "/Account/Login");
         await page.FillAsync("#Input\\.Email", CrearisAppFactory.AdminEmail);
         await page.FillAsync("#Input\\.Password", CrearisAppFactory.AdminPassword);
@@ -84,7 +84,14 @@ public sealed class BackupFlowBrowserTests(CrearisDatabaseFixture database) : IC
         await page.WaitForSelectorAsync("[data-testid=export-dialog]");
         await Shot(page, "11-export-dialog.png");
         await page.ClickAsync("[data-testid=export-start]");
-        await page.WaitForSelectorAsync("[data-testid=export-status] >> text=Wrote");
+        try
+        {
+            await page.WaitForSelectorAsync("[data-testid=export-status] >> text=Wrote");
+        }
+        finally
+        {
+            await Shot(page, "12-backups-export-status.png");
+        }
         await page.WaitForSelectorAsync("[data-testid=backups-grid] >> text=crearis_");
         await Shot(page, "12-backups-exported.png");
         var exported = Directory.GetFiles(_app.BackupFolder, "*.tar.gz").Single();

@@ -18,6 +18,7 @@ public sealed class DashboardTests(CrearisDatabaseFixture database) : ComponentT
             .Build();
         Services.AddSingleton<IConfiguration>(configuration);
         Services.AddScoped<DatabaseInfoService>();
+        AppServices.AddBackupServices(Services, database.ConnectionString);
     }
 
     [Fact]

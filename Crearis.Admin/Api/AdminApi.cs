@@ -6,6 +6,11 @@ namespace Crearis.Admin.Api;
 
 public sealed record AddUserRequest(string Email, string Role, string Password);
 
+public sealed record StartImportRequest(string Backup, string Mode, bool DryRun = false, string[]? Tables = null, string[]? Exclude = null,
+    bool WithDependencies = false, bool ContinueOnError = false);
+
+public sealed record StartExportRequest(string[]? Tables = null, string[]? Exclude = null, string? Description = null);
+
 /// <summary>HTTP endpoints for scripts; every one is authorized on the server, whatever the UI shows.</summary>
 public static class AdminApi
 {
@@ -37,6 +42,35 @@ public static class AdminApi
 
         api.MapGet("/database", async (DatabaseInfoService info, CancellationToken ct) =>
                 Results.Ok(await info.GetAsync(ct)))
+            .RequireAuthorization(Policies.SignedIn);
+
+        // Jobs for scripts: the same background service the pages use; admins only.
+        api.MapPost("/imports", async (StartImportRequest request, BackupJobService jobs, HttpContext http) =>
+            {
+                if (request.Mode is not ("new-only" or "merge"))
+                    return Results.BadRequest(new { error = "mode must be new-only or merge." });
+                var options = new Crearis.Backup.Core.Import.ImportOptions(
+                    request.Mode == "merge" ? Crearis.Backup.Core.Import.ImportMode.Merge : Crearis.Backup.Core.Import.ImportMode.NewOnly,
+                    request.DryRun, request.Tables, request.Exclude, request.WithDependencies, request.ContinueOnError);
+                var started = await jobs.StartImportAsync(http.User.Identity!.Name!, request.Backup, options);
+                return started.JobId is { } id
+                    ? Results.Accepted($"/api/jobs/{id}", new { id })
+                    : Results.Conflict(new { error = started.Refusal });
+            })
+            .RequireAuthorization(Policies.AdminOnly);
+
+        api.MapPost("/exports", async (StartExportRequest request, BackupJobService jobs, HttpContext http) =>
+            {
+                var started = await jobs.StartExportAsync(http.User.Identity!.Name!,
+                    new Crearis.Backup.Core.Export.ExportOptions(request.Tables, request.Exclude, request.Description));
+                return Results.Accepted($"/api/jobs/{started.JobId}", new { id = started.JobId });
+            })
+            .RequireAuthorization(Policies.AdminOnly);
+
+        api.MapGet("/jobs/{id:guid}", (Guid id, BackupJobService jobs) =>
+                jobs.Live(id) is { } job
+                    ? Results.Ok(new { job.Id, job.Kind, job.Status, job.File, job.Mode, job.StartedBy, job.CreatedAt, job.Progress, job.RunId, job.Message })
+                    : Results.NotFound())
             .RequireAuthorization(Policies.SignedIn);
 
         api.MapPost("/users", async (AddUserRequest request, UserAdministration users) =>

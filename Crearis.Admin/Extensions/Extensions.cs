@@ -65,6 +65,7 @@ public static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackupJobService>());
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddSingleton<HistoryService>();
+        builder.Services.AddSingleton<AuditService>();
     }
 
     private static void AddCrearisIdentity(this WebApplicationBuilder builder)
@@ -117,7 +118,8 @@ public static class Extensions
 
     private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
     {
-        if (ctx.Request.Path.StartsWithSegments("/api"))
+        // Scripts and file downloads get status codes; pages get the login / access-denied page.
+        if (ctx.Request.Path.StartsWithSegments("/api") || ctx.Request.Path.Value?.EndsWith("/download", StringComparison.Ordinal) == true)
             ctx.Response.StatusCode = status;
         else
             ctx.Response.Redirect(ctx.RedirectUri);
@@ -142,7 +144,7 @@ public static class Extensions
         }
         // Pages get a friendly status page; API callers get the bare status code (a re-executed POST would turn a
         // 403 into an antiforgery 400).
-        app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api"),
+        app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api") && ctx.Request.Path.Value?.EndsWith("/download", StringComparison.Ordinal) != true,
             branch => branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
 
         // Logo, favicon and css are needed by the sign-in page, so they are served before authorization.

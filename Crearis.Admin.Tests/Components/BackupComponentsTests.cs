@@ -1,0 +1,102 @@
+using Bunit;
+using Crearis.Admin.Backups;
+using Crearis.Admin.Components.Pages.Backups;
+using Crearis.Admin.Components.Pages.Import;
+using Crearis.Admin.Security;
+using Crearis.Admin.Tests.Infrastructure;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Import;
+using Crearis.Backup.Core.Results;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Crearis.Admin.Tests.Components;
+
+public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : ComponentTestContext, IClassFixture<CrearisDatabaseFixture>
+{
+    private static JobSnapshot Job(BackupProgress? progress) => new(Guid.NewGuid(), "import", "Running", "admin@crearis.test",
+        DateTimeOffset.UtcNow, "backup.tar.gz", "merge", progress, [], null, null, null, null);
+
+    [Fact]
+    public void The_progress_panel_follows_a_stream_of_progress_values()
+    {
+        AddAuthorization().SetAuthorized("admin@crearis.test").SetRoles(Roles.Admin);
+        var panel = Render<ImportProgressPanel>(p => p.Add(c => c.Job, Job(null)));
+        panel.Markup.Should().Contain("Checking the backup");
+
+        foreach (var (done, table) in new[] { (10L, "users"), (150L, "events"), (400L, "posts_tags") })
+        {
+            panel.Render(p => p.Add(c => c.Job, Job(new BackupProgress("write", table, done, 100, done, 400, 1234, TimeSpan.FromSeconds(42)))));
+
+            panel.Find("[data-testid=progress-table]").TextContent.Should().Be(table);
+            panel.Find("[data-testid=progress-overall]").TextContent.Should().Be($"{Math.Min(100, 100.0 * done / 400):F0}%");
+        }
+        panel.Markup.Should().Contain("1,234 rows/s").And.Contain("00:42 left");
+    }
+
+    [Fact]
+    public void A_viewer_sees_the_progress_but_no_cancel_button()
+    {
+        AddAuthorization().SetAuthorized("viewer@crearis.test").SetRoles(Roles.Viewer);
+
+        var panel = Render<ImportProgressPanel>(p => p.Add(c => c.Job, Job(new BackupProgress("stage", "users", 1, 2, 1, 2, 1, null))));
+
+        panel.FindAll("[data-testid=cancel]").Should().BeEmpty();
+        panel.Find("[data-testid=progress-table]").TextContent.Should().Be("users");
+    }
+
+    [Fact]
+    public void The_dry_run_summary_renders_counts_per_table_and_the_errors_with_key_and_suggestion()
+    {
+        var result = new ImportResult(ImportOutcome.DryRun, ImportMode.Merge, true, BackupFormat.Crearis, TimeSpan.FromSeconds(2),
+            new Dictionary<string, TableCounts>
+            {
+                ["users"] = new() { Total = 10, Inserted = 3, Updated = 2, Unchanged = 5 },
+                ["events"] = new() { Total = 4, Inserted = 0, Updated = 0, Unchanged = 3, Skipped = 1 },
+            },
+            [BackupIssue.Error("REF_UNRESOLVED", "events x: location points nowhere", "Import locations too", "events", "theater.event_x", "location")],
+            [BackupIssue.Warning("LOSSY_TEXT_NUMBER", "zip lost a zero", "Check it", "locations", null, "zip")],
+            new Dictionary<string, IReadOnlyList<string>>());
+
+        var view = Render<ImportResultView>(p => p.Add(c => c.Result, result));
+
+        view.Find("[data-cell=users-inserted]").TextContent.Should().Be("3");
+        view.Find("[data-cell=users-updated]").TextContent.Should().Be("2");
+        view.Markup.Should().Contain("Would insert").And.Contain("REF_UNRESOLVED").And.Contain("theater.event_x").And.Contain("Import locations too");
+        view.Markup.Should().Contain("Warnings (1)");
+    }
+
+    [Fact]
+    public async Task A_viewer_gets_the_backup_list_without_upload_export_download_or_delete()
+    {
+        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(
+            new Dictionary<string, string?> { ["ConnectionStrings:Crearis"] = database.ConnectionString }).Build());
+        var folder = AppServices.AddBackupServices(Services, database.ConnectionString);
+        await File.WriteAllTextAsync(Path.Combine(folder, "some-backup.tar.gz"), "placeholder");
+        AddAuthorization().SetAuthorized("viewer@crearis.test").SetRoles(Roles.Viewer);
+
+        var page = Render<BackupsPage>();
+
+        page.WaitForAssertion(() => page.Markup.Should().Contain("some-backup.tar.gz"));
+        page.FindAll("[data-testid=export-now]").Should().BeEmpty();
+        page.FindAll("[data-testid=upload-button]").Should().BeEmpty();
+        page.Markup.Should().NotContain("/download");
+        page.Markup.Should().Contain("Import…", "viewers may open the import page to look");
+    }
+
+    [Fact]
+    public async Task An_upload_that_is_not_a_backup_is_rejected_and_not_kept()
+    {
+        var folder = AppServices.AddBackupServices(Services, database.ConnectionString);
+        var storage = Services.GetRequiredService<BackupStorage>();
+
+        var (file, issues) = await storage.SaveUploadAsync("notes.txt", new MemoryStream("hello"u8.ToArray()));
+        var (gz, gzIssues) = await storage.SaveUploadAsync("fake.tar.gz", new MemoryStream("hello"u8.ToArray()));
+
+        file.Should().BeNull();
+        issues.Should().ContainSingle(i => i.Code == "NOT_TAR_GZ");
+        gz.Should().BeNull();
+        gzIssues.Should().ContainSingle(i => i.Code == "NOT_A_BACKUP").Which.Message.Should().Contain("fake.tar.gz");
+        Directory.GetFiles(folder).Should().BeEmpty("nothing half-written or rejected stays in the folder");
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Crearis.Admin.Security;
+using Crearis.Admin.Tests.Infrastructure;
+using Crearis.Backup.Core.Demo;
+using Npgsql;
+
+namespace Crearis.Admin.Tests.Web;
+
+public sealed class BackupEndpointsTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
+{
+    private CrearisAppFactory _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        await database.ResetAsync();
+        await using (var conn = new NpgsqlConnection(database.ConnectionString))
+        {
+            await conn.OpenAsync();
+            await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(300));
+        }
+        _app = new CrearisAppFactory(database.ConnectionString);
+        await _app.AddUserAsync("viewer@crearis.test", Roles.Viewer, "Viewer-Passw0rd!");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        Directory.Delete(_app.BackupFolder, recursive: true);
+    }
+
+    private async Task<HttpClient> SignedInAsync(string email, string password)
+    {
+        var client = _app.CreateBrowserLikeClient();
+        (await CrearisAppFactory.SignInAsync(client, email, password)).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        return client;
+    }
+
+    [Theory]
+    [InlineData("..%2F..%2Fetc%2Fpasswd")]
+    [InlineData("..")]
+    [InlineData(".hidden.tar.gz")]
+    [InlineData("notes.txt")]
+    [InlineData("a..b.tar.gz")]
+    public async Task A_download_of_a_name_that_is_not_a_plain_backup_name_is_refused(string name)
+    {
+        using var admin = await SignedInAsync(CrearisAppFactory.AdminEmail, CrearisAppFactory.AdminPassword);
+
+        var response = await admin.GetAsync($"/backups/{name}/download");
+
+        response.StatusCode.Should().BeOneOf(HttpStatusCode.BadRequest, HttpStatusCode.NotFound);
+        (await response.Content.ReadAsStringAsync()).Should().NotContain("root:");
+    }
+
+    [Fact]
+    public async Task A_path_outside_the_folder_cannot_be_reached_even_encoded()
+    {
+        using var admin = await SignedInAsync(CrearisAppFactory.AdminEmail, CrearisAppFactory.AdminPassword);
+
+        var response = await admin.GetAsync("/backups/%2E%2E%2F%2E%2E%2F%2E%2E%2Fetc%2Fhostname/download");
+
+        response.StatusCode.Should().BeOneOf(HttpStatusCode.BadRequest, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task A_viewer_cannot_start_an_import_or_an_export_or_download()
+    {
+        File.Copy(await MakeBackupAsync(), Path.Combine(_app.BackupFolder, "demo.tar.gz"));
+        using var viewer = await SignedInAsync("viewer@crearis.test", "Viewer-Passw0rd!");
+
+        var import = await viewer.PostAsJsonAsync("/api/imports", new { backup = "demo.tar.gz", mode = "merge" });
+        var export = await viewer.PostAsJsonAsync("/api/exports", new { });
+        var download = await viewer.GetAsync("/backups/demo.tar.gz/download");
+
+        import.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        export.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        download.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task An_admin_starts_a_dry_run_over_http_follows_it_to_the_end_and_finds_it_in_the_history()
+    {
+        File.Copy(await MakeBackupAsync(), Path.Combine(_app.BackupFolder, "demo.tar.gz"));
+        using var admin = await SignedInAsync(CrearisAppFactory.AdminEmail, CrearisAppFactory.AdminPassword);
+
+        var started = await admin.PostAsJsonAsync("/api/imports", new { backup = "demo.tar.gz", mode = "merge", dryRun = true });
+        started.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        var id = JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+        JsonElement job = default;
+        for (var i = 0; i < 120; i++)
+        {
+            job = JsonDocument.Parse(await admin.GetStringAsync($"/api/jobs/{id}")).RootElement;
+            if (job.GetProperty("status").GetString() is not ("Queued" or "Running")) break;
+            await Task.Delay(250);
+        }
+
+        job.GetProperty("status").GetString().Should().Be("Succeeded");
+        var runId = job.GetProperty("runId").GetInt64();
+        var history = await admin.GetAsync($"/history/{runId}/download");
+        history.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await history.Content.ReadAsStringAsync()).Should().Contain("\"dryRun\": true");
+        var missing = await admin.PostAsJsonAsync("/api/imports", new { backup = "nope.tar.gz", mode = "merge" });
+        missing.StatusCode.Should().Be(HttpStatusCode.Conflict);
+    }
+
+    private async Task<string> MakeBackupAsync()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"crearis-endpoint-{Guid.NewGuid():N}.tar.gz");
+        return await Import.EngineHarness.ExportAsync(database.ConnectionString, file);
+    }
+}
