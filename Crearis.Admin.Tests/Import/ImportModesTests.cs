@@ -78,6 +78,8 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
             merge.Tables["users"].Updated.Should().Be(1);
             merge.Tables["events"].Updated.Should().Be(1);
             merge.Tables["posts"].Updated.Should().Be(0);
+            merge.ChangeExamples["users"].Should().ContainSingle().Which.Changes["username"].After.Should().Be("renamed-in-source");
+            merge.ChangeExamples["events"].Single().Changes.Keys.Should().BeEquivalentTo("name", "teaser");
             CanonicalContent.ShouldEqual(await CanonicalContent.ReadAsync(_target), await CanonicalContent.ReadAsync(source.ConnectionString));
         }
         finally

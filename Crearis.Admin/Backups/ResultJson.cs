@@ -38,6 +38,11 @@ public static class ResultJson
         errors = result.Errors.Select(Issue),
         warnings = result.Warnings.Select(Issue),
         missingFromBackup = result.MissingFromBackup,
+        changeExamples = result.ChangeExamples.ToDictionary(t => t.Key, t => t.Value.Select(e => new
+        {
+            key = e.Key,
+            fields = e.Changes.ToDictionary(c => c.Key, c => new { before = c.Value.Before, after = c.Value.After }),
+        })),
     }, Options);
 
     public static string Export(ExportResult result) => JsonSerializer.Serialize(new

@@ -55,6 +55,8 @@ internal sealed class ImportSession(
     private bool _skipped;
     private readonly HashSet<string> _keyHints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _carried = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<ChangeExample>> _examples = new(StringComparer.Ordinal);
+    private const int ExamplesPerTable = 3;
 
     public async Task<ImportResult> RunAsync(CancellationToken ct)
     {
@@ -385,6 +387,7 @@ internal sealed class ImportSession(
                 var newValues = string.Join(", ", compared.Select(c => "v." + Sql.Ident(c.Name)));
                 var oldValues = string.Join(", ", compared.Select(c => "x." + Sql.Ident(c.Name)));
                 var rowMatch = id is null ? match : $"x.{Sql.Ident(id)} = m.dst";
+                await CollectExamplesAsync(model, compared, rowMatch, ct);
                 var sql = $"WITH changed AS (UPDATE public.{Sql.Ident(name)} x SET ({targetColumns}) = ROW({newValues}) " +
                           $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
                           $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}) " +
@@ -402,6 +405,32 @@ internal sealed class ImportSession(
         if (skipped > 0) _skipped = true;
         _tracker.Report("write", name, total, total, total);
         await ListMissingAsync(model, ct);
+    }
+
+    /// <summary>Before the merge writes, keeps a few rows it will change, with each changed field before → after.</summary>
+    private async Task CollectExamplesAsync(TableModel model, List<ColumnSchema> compared, string rowMatch, CancellationToken ct)
+    {
+        var name = model.Name;
+        var diff = string.Join(" || ", compared.Select(c =>
+            $"jsonb_build_object({Sql.Literal(c.Name)}, CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM v.{Sql.Ident(c.Name)} " +
+            $"THEN jsonb_build_array(x.{Sql.Ident(c.Name)}::text, v.{Sql.Ident(c.Name)}::text) END)"));
+        var oldValues = string.Join(", ", compared.Select(c => "x." + Sql.Ident(c.Name)));
+        var newValues = string.Join(", ", compared.Select(c => "v." + Sql.Ident(c.Name)));
+        var sql = $"SELECT {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
+                  $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}) " +
+                  $"ORDER BY m.line LIMIT {ExamplesPerTable}";
+        var examples = new List<ChangeExample>();
+        await using var cmd = new NpgsqlCommand(sql, conn, _tx) { CommandTimeout = 0 };
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(reader.GetString(1));
+            var changes = doc.RootElement.EnumerateObject().ToDictionary(p => p.Name,
+                p => (p.Value[0].ValueKind == System.Text.Json.JsonValueKind.Null ? null : p.Value[0].GetString(),
+                      p.Value[1].ValueKind == System.Text.Json.JsonValueKind.Null ? null : p.Value[1].GetString()));
+            examples.Add(new ChangeExample(reader.GetString(0), changes));
+        }
+        if (examples.Count > 0) _examples[name] = examples;
     }
 
     private string ResolveExpression(TableModel model, ReferenceSpec reference, ColumnSchema column)
@@ -782,7 +811,7 @@ internal sealed class ImportSession(
                 _counts[name] = _counts[name] with { Inserted = 0, Updated = 0 };
         }
         return new ImportResult(outcome, options.Mode, options.DryRun, source.Summary.Format, _clock.Elapsed,
-            _counts, errors, warnings, _missing);
+            _counts, errors, warnings, _missing) { ChangeExamples = _examples };
     }
 }
 

@@ -51,6 +51,9 @@ public sealed record TableCounts
     public long MissingFromBackup { get; init; }
 }
 
+/// <summary>One row a merge changes (or would change): its natural key and each changed column, before → after.</summary>
+public sealed record ChangeExample(string Key, IReadOnlyDictionary<string, (string? Before, string? After)> Changes);
+
 public sealed record ImportResult(
     ImportOutcome Outcome,
     ImportMode Mode,
@@ -62,5 +65,9 @@ public sealed record ImportResult(
     IReadOnlyList<BackupIssue> Warnings,
     IReadOnlyDictionary<string, IReadOnlyList<string>> MissingFromBackup)
 {
+    /// <summary>For merges: a few example rows per table with their changed fields, before → after.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ChangeExample>> ChangeExamples { get; init; } =
+        new Dictionary<string, IReadOnlyList<ChangeExample>>();
+
     public bool Succeeded => Outcome is ImportOutcome.Applied or ImportOutcome.AppliedWithSkips or ImportOutcome.DryRun;
 }
