@@ -109,4 +109,50 @@ public sealed class BackupEndpointsTests(CrearisDatabaseFixture database) : ICla
         var file = Path.Combine(Path.GetTempPath(), $"crearis-endpoint-{Guid.NewGuid():N}.tar.gz");
         return await Import.EngineHarness.ExportAsync(database.ConnectionString, file);
     }
+
+    [Fact]
+    public async Task A_second_import_while_one_holds_the_database_lock_is_refused_with_who_and_when()
+    {
+        File.Copy(await MakeBackupAsync(), Path.Combine(_app.BackupFolder, "demo.tar.gz"));
+        using var admin = await SignedInAsync(CrearisAppFactory.AdminEmail, CrearisAppFactory.AdminPassword);
+        // Another app instance is importing into this database: it holds the advisory lock and has stored its job.
+        await using var other = new NpgsqlConnection(database.ConnectionString);
+        await other.OpenAsync();
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({Crearis.Admin.Backups.BackupJobService.ImportLockKey})", other))
+            await take.ExecuteScalarAsync();
+        await Import.EngineHarness.ExecuteAsync(database.ConnectionString, """
+            INSERT INTO crearis_admin.backup_jobs ("Id", "Kind", "Status", "StartedBy", "CreatedAt", "File", "Options")
+            VALUES (gen_random_uuid(), 'import', 'Running', 'ops@elsewhere.test', now(), 'big.tar.gz', '{}')
+            """);
+
+        var refused = await admin.PostAsJsonAsync("/api/imports", new { backup = "demo.tar.gz", mode = "merge" });
+
+        refused.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await refused.Content.ReadAsStringAsync()).Should().Contain("An import is running, started by ops@elsewhere.test");
+    }
+
+    [Fact]
+    public async Task A_job_that_was_running_when_the_app_stopped_is_marked_interrupted_at_the_next_start()
+    {
+        await Import.EngineHarness.ExecuteAsync(database.ConnectionString, """
+            INSERT INTO crearis_admin.backup_jobs ("Id", "Kind", "Status", "StartedBy", "CreatedAt", "File", "Options")
+            VALUES ('11111111-2222-3333-4444-555555555555', 'import', 'Running', 'admin@crearis.test', now(), 'demo.tar.gz', '{}')
+            """);
+        await using var restarted = new CrearisAppFactory(database.ConnectionString);
+        using var client = restarted.CreateBrowserLikeClient();
+        await client.GetAsync("/Account/Login");
+
+        string? status = null;
+        for (var i = 0; i < 40 && status != "Interrupted"; i++)
+        {
+            await Task.Delay(250);
+            status = (string?)await Import.EngineHarness.ScalarAsync(database.ConnectionString,
+                "SELECT \"Status\" FROM crearis_admin.backup_jobs WHERE \"Id\" = '11111111-2222-3333-4444-555555555555'");
+        }
+        status.Should().Be("Interrupted");
+        ((string?)await Import.EngineHarness.ScalarAsync(database.ConnectionString,
+            "SELECT \"Message\" FROM crearis_admin.backup_jobs WHERE \"Id\" = '11111111-2222-3333-4444-555555555555'"))
+            .Should().Contain("rolled its transaction back");
+        Directory.Delete(restarted.BackupFolder, recursive: true);
+    }
 }
