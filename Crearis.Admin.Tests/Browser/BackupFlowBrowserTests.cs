@@ -13,21 +13,13 @@ namespace Crearis.Admin.Tests.Browser;
 /// <summary>An admin's whole round in the browser: export, download, upload, dry run, merge, history, dashboard.</summary>
 public sealed class BackupFlowBrowserTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
 {
-    private CrearisAppFactory _app = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private string _baseUrl = "";
+    private BrowserSession _session = null!;
     private string _otherBackup = "";
     private readonly string _scratch = Directory.CreateTempSubdirectory("crearis-flow-").FullName;
 
     public async Task InitializeAsync()
     {
-        await database.ResetAsync();
-        await using (var conn = new NpgsqlConnection(database.ConnectionString))
-        {
-            await conn.OpenAsync();
-            await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(300, Seed: 42));
-        }
+        await database.ResetWithDemoDataAsync(300, seed: 42);
         // A backup made from other demo data, to upload and merge.
         var (_, other) = await TestPostgres.CreateCrearisDatabaseAsync("otherdemo");
         try
@@ -43,37 +35,27 @@ public sealed class BackupFlowBrowserTests(CrearisDatabaseFixture database) : IC
         {
             await TestPostgres.DropDatabaseAsync(other);
         }
-        _app = new CrearisAppFactory(database.ConnectionString);
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _baseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(BrowserOptions.Headless());
+        _session = await BrowserSession.StartAsync(database.ConnectionString);
     }
 
     public async Task DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _app.DisposeAsync();
+        await _session.DisposeAsync();
         Directory.Delete(_scratch, recursive: true);
-        Directory.Delete(_app.BackupFolder, recursive: true);
     }
 
-    private static Task Shot(IPage page, string name) =>
-        page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.Artifacts, name), FullPage = true });
+    private CrearisAppFactory _app => _session.App;
+    private string _baseUrl => _session.BaseUrl;
+
+    private static Task Shot(IPage page, string name) => BrowserSession.ScreenshotAsync(page, name);
 
     [Fact]
     public async Task An_admin_exports_downloads_uploads_previews_merges_and_sees_it_in_the_history()
     {
         var usersBefore = (long)(await ScalarAsync(database.ConnectionString, "SELECT count(*) FROM users"))!;
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        var page = await _session.NewPageAsync();
         page.SetDefaultTimeout(60_000);
-        await page.GotoAsync(_baseUrl + "/Account/Login");
-        await page.FillAsync("#Input\\.Email", CrearisAppFactory.AdminEmail);
-        await page.FillAsync("#Input\\.Password", CrearisAppFactory.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("[data-testid=row-counts]");
+        await _session.SignInAsync(page);
 
         // Export now → the new backup appears in the list.
         await page.GotoAsync(_baseUrl + "/backups");
@@ -148,12 +130,8 @@ public sealed class BackupFlowBrowserTests(CrearisDatabaseFixture database) : IC
     {
         var bogus = Path.Combine(_scratch, "holiday-photos.tar.gz");
         await File.WriteAllTextAsync(bogus, "these are not the rows you are looking for");
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
-        await page.GotoAsync(_baseUrl + "/Account/Login");
-        await page.FillAsync("#Input\\.Email", CrearisAppFactory.AdminEmail);
-        await page.FillAsync("#Input\\.Password", CrearisAppFactory.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForSelectorAsync("[data-testid=row-counts]");
+        var page = await _session.NewPageAsync();
+        await _session.SignInAsync(page);
         await page.GotoAsync(_baseUrl + "/backups");
         // The page is usable once its circuit is interactive; the buttons say so by becoming enabled.
         await page.WaitForSelectorAsync("[data-testid=upload-button]:enabled");

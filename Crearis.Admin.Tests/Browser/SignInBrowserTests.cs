@@ -9,33 +9,17 @@ namespace Crearis.Admin.Tests.Browser;
 /// <summary>Drives the real app on a real port with Debian's Chromium, headless.</summary>
 public sealed class SignInBrowserTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
 {
-    private CrearisAppFactory _app = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-    private string _baseUrl = "";
+    private BrowserSession _session = null!;
+    private IBrowser _browser => _session.Browser;
+    private string _baseUrl => _session.BaseUrl;
 
     public async Task InitializeAsync()
     {
-        await database.ResetAsync();
-        await using (var conn = new Npgsql.NpgsqlConnection(database.ConnectionString))
-        {
-            await conn.OpenAsync();
-            await Crearis.Backup.Core.Demo.DemoDataGenerator.GenerateAsync(conn, new Crearis.Backup.Core.Demo.DemoDataOptions(300));
-        }
-        _app = new CrearisAppFactory(database.ConnectionString);
-        _app.UseKestrel(0);
-        _app.StartServer();
-        _baseUrl = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(BrowserOptions.Headless());
+        await database.ResetWithDemoDataAsync(300);
+        _session = await BrowserSession.StartAsync(database.ConnectionString);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-        await _app.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _session.DisposeAsync();
 
     [Fact]
     public async Task An_admin_signs_in_and_lands_on_the_dashboard_with_row_counts()

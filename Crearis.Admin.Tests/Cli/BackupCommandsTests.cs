@@ -12,10 +12,7 @@ public sealed class BackupCommandsTests(CrearisDatabaseFixture source) : IClassF
 
     public async Task InitializeAsync()
     {
-        await source.ResetAsync();
-        await using var conn = new NpgsqlConnection(source.ConnectionString);
-        await conn.OpenAsync();
-        await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(300));
+        await source.ResetWithDemoDataAsync(300);
     }
 
     public Task DisposeAsync()

@@ -15,12 +15,7 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
 
     public async Task InitializeAsync()
     {
-        await source.ResetAsync();
-        await using (var conn = new NpgsqlConnection(source.ConnectionString))
-        {
-            await conn.OpenAsync();
-            await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(400, Seed: 11));
-        }
+        await source.ResetWithDemoDataAsync(400, seed: 11);
         (_, _target) = await TestPostgres.CreateCrearisDatabaseAsync("target");
     }
 

@@ -13,10 +13,7 @@ public sealed class ReferenceSchemaImportTests(CrearisDatabaseFixture source) : 
 
     public async Task InitializeAsync()
     {
-        await source.ResetAsync();
-        await using var conn = new NpgsqlConnection(source.ConnectionString);
-        await conn.OpenAsync();
-        await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(500, Seed: 3));
+        await source.ResetWithDemoDataAsync(500, seed: 3);
     }
 
     public Task DisposeAsync()

@@ -14,10 +14,7 @@ public sealed class RoundTripTests(CrearisDatabaseFixture source) : IClassFixtur
 
     public async Task InitializeAsync()
     {
-        await source.ResetAsync();
-        await using var conn = new NpgsqlConnection(source.ConnectionString);
-        await conn.OpenAsync();
-        await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(600, Seed: 7));
+        await source.ResetWithDemoDataAsync(600, seed: 7);
     }
 
     public Task DisposeAsync()

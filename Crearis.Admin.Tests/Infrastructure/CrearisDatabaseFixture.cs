@@ -40,6 +40,15 @@ public sealed class CrearisDatabaseFixture : IAsyncLifetime
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Resets, then fills the database with deterministic demo data.</summary>
+    public async Task ResetWithDemoDataAsync(int rows = 300, int seed = 42)
+    {
+        await ResetAsync();
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await Crearis.Backup.Core.Demo.DemoDataGenerator.GenerateAsync(conn, new Crearis.Backup.Core.Demo.DemoDataOptions(rows, seed));
+    }
+
     public async Task<long> CountAsync(string table)
     {
         await using var conn = new NpgsqlConnection(ConnectionString);

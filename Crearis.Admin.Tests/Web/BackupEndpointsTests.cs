@@ -14,12 +14,7 @@ public sealed class BackupEndpointsTests(CrearisDatabaseFixture database) : ICla
 
     public async Task InitializeAsync()
     {
-        await database.ResetAsync();
-        await using (var conn = new NpgsqlConnection(database.ConnectionString))
-        {
-            await conn.OpenAsync();
-            await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(300));
-        }
+        await database.ResetWithDemoDataAsync(300);
         _app = new CrearisAppFactory(database.ConnectionString);
         await _app.AddUserAsync("viewer@crearis.test", Roles.Viewer, "Viewer-Passw0rd!");
     }
