@@ -208,6 +208,20 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
     }
 
     [Fact]
+    public async Task A_natural_key_the_target_holds_twice_is_an_error_that_names_it()
+    {
+        var backup = await ExportAsync(source.ConnectionString, File("full.tar.gz"));
+        await ImportAsync(_target, backup, new ImportOptions(ImportMode.NewOnly));
+        var xmlid = (string)(await ScalarAsync(_target, "SELECT xmlid FROM images ORDER BY id LIMIT 1"))!;
+        await ExecuteAsync(_target, $"UPDATE images SET xmlid = '{xmlid}' WHERE id = (SELECT max(id) FROM images)");
+
+        var result = await ImportAsync(_target, backup, new ImportOptions(ImportMode.Merge));
+
+        result.Outcome.Should().Be(ImportOutcome.Failed);
+        result.Errors.Should().Contain(e => e.Code == "TARGET_DUPLICATE_KEY" && e.Table == "images" && e.Key == xmlid);
+    }
+
+    [Fact]
     public async Task A_target_whose_schema_differs_from_the_backup_is_refused_with_the_column_named()
     {
         var backup = await ExportAsync(source.ConnectionString, File("full.tar.gz"));

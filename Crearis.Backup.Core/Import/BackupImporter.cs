@@ -194,7 +194,8 @@ internal sealed class ImportSession(
         // Tables that are only read (to translate references) must also be in the backup.
         var needed = _models.Values.Where(m => backupTables.Contains(m.Name)).ToList();
         _plan = ImportPlanner.Plan(needed);
-        _refs = new ReferenceSql(t => _mapped.Contains(t), SingleKeyOf);
+        _refs = new ReferenceSql(t => _mapped.Contains(t), SingleKeyOf,
+            t => _models.TryGetValue(t, out var m) && m.IdColumn is not null && m.Schema.Column(m.IdColumn)!.TypeCategory == 'N');
         _tracker = new ProgressTracker(progress,
             source.Summary.Tables.Where(t => _models.ContainsKey(t.Table)).Sum(t => t.Rows) * 2);
         return true;
@@ -530,13 +531,17 @@ internal sealed class ImportSession(
             what => report(BackupIssue.Error("DUPLICATE_KEY", $"{name}: the natural key {what} occurs more than once in the backup.",
                 "Make the key unique in the source (the schema does not enforce it for this table), or import with --continue-on-error to skip these rows.",
                 name, what, string.Join(",", model.Profile.NaturalKey.Select(k => k.Column)), phase: "validate")), distinct: true);
-        // And twice in the target: the row to update would be ambiguous.
-        if (model.IdColumn is not null)
+        // And twice in the target: the row to update would be ambiguous. Only possible where no unique index covers the key.
+        var keyColumns = model.Profile.NaturalKey.Select(k => k.Column).ToHashSet(StringComparer.Ordinal);
+        var enforced = model.Schema.UniqueKeys.Any(u => u.Columns.All(keyColumns.Contains));
+        if (model.IdColumn is not null && !enforced)
         {
-            var match = string.Join(" AND ", keys.Select((k, i) => $"x.{Sql.Ident(model.Profile.NaturalKey[i].Column)} IS NOT DISTINCT FROM m.k{i}"));
+            var parts = model.Profile.NaturalKey.Select(k => "x." + Sql.Ident(k.Column)).ToList();
+            var match = string.Join(" AND ", keys.Select((k, i) => $"d.k{i} IS NOT DISTINCT FROM m.k{i}"));
+            var grouped = string.Join(", ", parts.Select((p, i) => $"{p} AS k{i}"));
             await CollectAsync(
-                $"UPDATE {Map(name)} m SET skip = 'TARGET_DUPLICATE_KEY' WHERE m.skip IS NULL AND " +
-                $"(SELECT count(*) FROM public.{Sql.Ident(name)} x WHERE {match}) > 1 RETURNING {keyText}", ct,
+                $"WITH d AS (SELECT {grouped} FROM public.{Sql.Ident(name)} x GROUP BY {string.Join(", ", parts)} HAVING count(*) > 1) " +
+                $"UPDATE {Map(name)} m SET skip = 'TARGET_DUPLICATE_KEY' FROM d WHERE m.skip IS NULL AND {match} RETURNING {keyText}", ct,
                 what => report(BackupIssue.Error("TARGET_DUPLICATE_KEY", $"{name}: the target database holds the natural key {what} more than once, so the row to match is ambiguous.",
                     "Remove the duplicate in the target database first.", name, what, phase: "validate")));
         }

@@ -7,7 +7,8 @@ namespace Crearis.Backup.Core.Import;
 /// SQL expressions that translate a staged row's references (source ids) into target ids, through the per-table id
 /// maps (<c>_key_&lt;table&gt;</c>: line, src, dst). Everything is set-based: one statement per table, no row round trips.
 /// </summary>
-internal sealed class ReferenceSql(Func<string, bool> hasMap, Func<string, (string Key, string Id)?> singleKeyOf)
+internal sealed class ReferenceSql(Func<string, bool> hasMap, Func<string, (string Key, string Id)?> singleKeyOf,
+    Func<string, bool> hasIntegerIds)
 {
     public static string Map(string table) => Sql.Ident("_key_" + table);
 
@@ -15,8 +16,12 @@ internal sealed class ReferenceSql(Func<string, bool> hasMap, Func<string, (stri
     public string Lookup(string target, string source, bool compareAsText = false)
     {
         if (!hasMap(target)) return "NULL";
-        var left = compareAsText ? "m.src::text" : "m.src";
-        return $"(SELECT m.dst FROM {Map(target)} m WHERE {left} = {source} AND m.dst IS NOT NULL LIMIT 1)";
+        // Ids written as text (a list, a jsonb array, a polymorphic id) are turned into the map's integer type, so the
+        // lookup uses the map's index instead of scanning it for every row.
+        var right = compareAsText && hasIntegerIds(target)
+            ? $"(CASE WHEN ({source}) ~ '^-?[0-9]{{1,18}}$' THEN ({source})::bigint END)"
+            : compareAsText ? $"({source})::text" : source;
+        return $"(SELECT m.dst FROM {Map(target)} m WHERE m.src = {right} AND m.dst IS NOT NULL LIMIT 1)";
     }
 
     /// <summary>The resolved value of a reference column of row alias <c>r</c>.</summary>
