@@ -98,7 +98,10 @@ public static class Extensions
             .AddDefaultTokenProviders();
         services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
         services.AddScoped<UserAdministration>();
+        services.AddScoped<UserManagement>();
         services.AddScoped<FirstAdminBootstrap>();
+        // Locks, role changes and deletions renew the user's security stamp; signed-in sessions notice within a minute.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
 
         services.ConfigureApplicationCookie(options =>
         {

@@ -1,0 +1,115 @@
+using System.Data.Common;
+using Crearis.Admin.Backups;
+using Microsoft.EntityFrameworkCore;
+
+namespace Crearis.Admin.Security;
+
+/// <summary>
+/// What the Users page calls. Every call checks on the server that the caller is an admin — by the circuit's sign-in
+/// and by the database, so an admin demoted or locked since signing in is refused at once — runs the change in a
+/// scope of its own (a fresh <see cref="UserAdministration"/>, never a circuit's long-lived context) and writes an
+/// audit entry (action <c>user-change</c>, target the user's e-mail, detail what changed).
+/// </summary>
+public sealed class UserManagement(IServiceScopeFactory scopes, CurrentUser current, AuditLog audit, ILogger<UserManagement> logger)
+{
+    public const string AuditAction = "user-change";
+
+    public async Task<UserList> ListAsync(int page, int pageSize, string? search, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var administration = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+            if (await ActingAdminAsync(administration) is null)
+                return new UserList([], 0) { Error = "Only admins may see the users." };
+            return await administration.ListAsync(page, pageSize, search, ct);
+        }
+        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException)
+        {
+            logger.LogError(e, "Could not read the users");
+            return new UserList([], 0) { Error = $"The database said: {Describe(e)}" };
+        }
+    }
+
+    public Task<UserChangeResult> AddAsync(string email, string role, string password) =>
+        RunAsync(email, $"added as {Roles.Normalize(role) ?? role}", async (administration, _) =>
+        {
+            var added = await administration.AddUserAsync(email, role, password);
+            return added.Status switch
+            {
+                AddUserStatus.Created => UserChangeResult.Done,
+                AddUserStatus.AlreadyExists => new(UserChangeStatus.AlreadyExists, added.Errors),
+                AddUserStatus.InvalidRole => new(UserChangeStatus.InvalidRole, added.Errors),
+                _ => new(UserChangeStatus.InvalidInput, added.Errors),
+            };
+        });
+
+    public Task<UserChangeResult> ChangeRoleAsync(string email, string role) =>
+        RunCoreAsync(email, $"role → {Roles.Normalize(role) ?? role}", async (administration, _) =>
+        {
+            var before = await administration.FindAsync(email);
+            var result = await administration.ChangeRoleAsync(email, role);
+            return (result, $"role {before?.Role ?? "none"} → {Roles.Normalize(role) ?? role}");
+        });
+
+    public Task<UserChangeResult> LockAsync(string email) =>
+        RunAsync(email, "locked until an admin unlocks", (administration, actor) => administration.LockAsync(email, actor));
+
+    public Task<UserChangeResult> UnlockAsync(string email) =>
+        RunAsync(email, "unlocked, failed sign-in count reset", (administration, _) => administration.UnlockAsync(email));
+
+    public Task<UserChangeResult> ResetPasswordAsync(string email, string newPassword) =>
+        RunAsync(email, "password reset", (administration, _) => administration.ResetPasswordAsync(email, newPassword));
+
+    public Task<UserChangeResult> DeleteAsync(string email) =>
+        RunAsync(email, "deleted", (administration, actor) => administration.DeleteAsync(email, actor));
+
+    private Task<UserChangeResult> RunAsync(string email, string detail, Func<UserAdministration, string, Task<UserChangeResult>> change) =>
+        RunCoreAsync(email, detail, async (administration, actor) => (await change(administration, actor), detail));
+
+    private async Task<UserChangeResult> RunCoreAsync(string email, string detail,
+        Func<UserAdministration, string, Task<(UserChangeResult Result, string Detail)>> change)
+    {
+        var target = email.Trim();
+        var (name, _) = await current.GetAsync();
+        UserChangeResult result;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var administration = scope.ServiceProvider.GetRequiredService<UserAdministration>();
+            if (await ActingAdminAsync(administration) is { } actor)
+                (result, detail) = await change(administration, actor);
+            else
+                result = UserChangeResult.Fail(UserChangeStatus.Forbidden, "Only admins may change users; your account is no longer an active admin.");
+        }
+        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException)
+        {
+            logger.LogError(e, "Could not change the user {Email}", target);
+            result = UserChangeResult.Fail(UserChangeStatus.Failed, $"Nothing was changed; the database said: {Describe(e)}");
+        }
+        await audit.WriteAsync(AuditAction, Outcome(result.Status), name, null, target,
+            result.Succeeded ? detail : $"{detail} refused: {string.Join(" ", result.Errors)}");
+        return result;
+    }
+
+    /// <summary>The caller's e-mail when the circuit says Admin and the database agrees (in role Admin, not locked out).</summary>
+    private async Task<string?> ActingAdminAsync(UserAdministration administration)
+    {
+        var (name, isAdmin) = await current.GetAsync();
+        return isAdmin && await administration.IsActiveAdminAsync(name) ? name : null;
+    }
+
+    private static string Describe(Exception e) => (e as Npgsql.PostgresException ?? e.InnerException as Npgsql.PostgresException)?.MessageText ?? e.Message;
+
+    private static string Outcome(UserChangeStatus status) => status switch
+    {
+        UserChangeStatus.Done => "succeeded",
+        UserChangeStatus.LastAdmin => "refused-last-admin",
+        UserChangeStatus.Self => "refused-self",
+        UserChangeStatus.Forbidden => "forbidden",
+        UserChangeStatus.NotFound => "not-found",
+        UserChangeStatus.AlreadyExists => "already-exists",
+        UserChangeStatus.Failed => "failed",
+        _ => "invalid",
+    };
+}
