@@ -73,6 +73,9 @@ internal sealed class ImportSession(
         {
             // A normal search_path: the platform's generated columns call functions that read tables unqualified.
             await ExecAsync("SET LOCAL search_path = public", ct);
+            // The generated statements are wide (one expression per column and reference); compiling them with JIT
+            // costs seconds and gains nothing on tables of this size.
+            await ExecAsync("SET LOCAL jit = off", ct);
             var inBackup = _plan.Order.Where(t => source.Summary.Tables.Any(s => s.Table == t.Name)).ToList();
             foreach (var model in inBackup)
             {
@@ -454,9 +457,11 @@ internal sealed class ImportSession(
             await _phases.ReleaseSavepointAsync("bulk_insert", ct);
             return n;
         }
-        catch (PostgresException)
+        catch (PostgresException e)
         {
             await _phases.RollbackToSavepointAsync("bulk_insert", ct);
+            if (Environment.GetEnvironmentVariable("CREARIS_DEBUG_SQL") == "1")
+                Console.Error.WriteLine($"bulk insert into {name} refused ({e.MessageText}); naming the rows one by one");
         }
 
         // Row by row, each in its own savepoint, to name every row the database refuses.
