@@ -8,6 +8,8 @@ public abstract class ComponentTestContext : BunitContext, IAsyncLifetime
 {
     protected ComponentTestContext()
     {
+        // Components here read a real database; on a busy 2-core machine that can take longer than bUnit's 1 s default.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(15);
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }

@@ -333,7 +333,9 @@ internal sealed class ImportSession(
         var match = string.Join(" AND ", keys.Select((k, i) =>
         {
             var column = "x." + Sql.Ident(model.Profile.NaturalKey[i].Column);
-            return k.Nullable ? $"{column} IS NOT DISTINCT FROM m.k{i}" : $"{column} = m.k{i}";
+            // "=" lets PostgreSQL hash or index the match; IS NOT DISTINCT FROM would make it compare every pair.
+            // A one-column key is never NULL here (such rows were set aside as KEY_NULL), so "=" is exact.
+            return k.Nullable && keys.Count > 1 ? $"{column} IS NOT DISTINCT FROM m.k{i}" : $"{column} = m.k{i}";
         }));
         var dst = id is null ? "NULL" : "x." + Sql.Ident(id);
         await ExecAsync($"UPDATE {Map(name)} m SET present = true, dst = {dst} FROM public.{Sql.Ident(name)} x WHERE m.skip IS NULL AND {match}", ct);
