@@ -1,9 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using Crearis.Admin.Tests.Infrastructure;
-using Crearis.Backup.Core.Catalog;
 using Crearis.Backup.Core.Export;
-using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Import;
 using Npgsql;
 
@@ -19,21 +17,8 @@ public static class EngineHarness
         return file;
     }
 
-    public static async Task<ImportResult> ImportAsync(string target, string file, ImportOptions options)
-    {
-        DatabaseCatalog catalog;
-        await using (var conn = new NpgsqlConnection(target))
-        {
-            await conn.OpenAsync();
-            catalog = await DatabaseCatalog.ReadAsync(conn);
-        }
-        var opened = await BackupFiles.OpenAsync(file, catalog);
-        if (opened.Source is null)
-            return new ImportResult(ImportOutcome.Refused, options.Mode, options.DryRun, opened.Verification.Format, TimeSpan.Zero,
-                new Dictionary<string, TableCounts>(), opened.Verification.Issues, [], new Dictionary<string, IReadOnlyList<string>>());
-        await using var source = opened.Source;
-        return await BackupImporter.ImportAsync(target, source, options);
-    }
+    public static Task<ImportResult> ImportAsync(string target, string file, ImportOptions options) =>
+        BackupImporter.ImportFileAsync(target, file, options);
 
     public static async Task ExecuteAsync(string connectionString, string sql)
     {

@@ -241,11 +241,7 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
         var reports = new List<Crearis.Backup.Core.Results.BackupProgress>();
         var progress = new SynchronousProgress<Crearis.Backup.Core.Results.BackupProgress>(reports.Add);
 
-        await using var conn = new NpgsqlConnection(_target);
-        await conn.OpenAsync();
-        var opened = await Crearis.Backup.Core.Format.BackupFiles.OpenAsync(backup, await Crearis.Backup.Core.Catalog.DatabaseCatalog.ReadAsync(conn));
-        await using var sourceFile = opened.Source!;
-        var result = await BackupImporter.ImportAsync(_target, sourceFile, new ImportOptions(ImportMode.NewOnly), progress: progress);
+        var result = await BackupImporter.ImportFileAsync(_target, backup, new ImportOptions(ImportMode.NewOnly), progress: progress);
 
         result.Outcome.Should().Be(ImportOutcome.Applied);
         var users = reports.Where(r => r.Phase == "stage" && r.Table == "users").ToList();

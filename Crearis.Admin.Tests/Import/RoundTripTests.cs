@@ -47,14 +47,6 @@ public sealed class RoundTripTests(CrearisDatabaseFixture source) : IClassFixtur
         }
     }
 
-    private static async Task<ImportResult> ImportAsync(string target, string file, ImportOptions options)
-    {
-        await using var conn = new NpgsqlConnection(target);
-        await conn.OpenAsync();
-        var catalog = await DatabaseCatalog.ReadAsync(conn);
-        var opened = await BackupFiles.OpenAsync(file, catalog);
-        opened.Source.Should().NotBeNull(string.Join("\n", opened.Verification.Issues));
-        await using var backup = opened.Source!;
-        return await BackupImporter.ImportAsync(target, backup, options);
-    }
+    private static Task<ImportResult> ImportAsync(string target, string file, ImportOptions options) =>
+        EngineHarness.ImportAsync(target, file, options);
 }

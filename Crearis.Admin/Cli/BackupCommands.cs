@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Crearis.Admin.Backups;
-using Crearis.Backup.Core.Catalog;
 using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Import;
@@ -125,26 +124,8 @@ public static class BackupCommands
             ImportResult result;
             try
             {
-                DatabaseCatalog catalog;
-                await using (var conn = new NpgsqlConnection(cs))
-                {
-                    await conn.OpenAsync(ct);
-                    catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
-                }
-                var opened = await BackupFiles.OpenAsync(path, catalog, ct);
-                if (opened.Source is null)
-                {
-                    if (io.Json) await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
-                    {
-                        mode = ResultJson.Mode(options.Mode), dryRun = options.DryRun, format = (int?)opened.Verification.Format,
-                        outcome = "Refused", errors = opened.Verification.Issues.Select(ResultJson.Issue),
-                    }, ResultJson.Options));
-                    else await io.WriteIssuesAsync("Refused", opened.Verification.Issues);
-                    return ExitCodes.BadArguments;
-                }
-                await using var source = opened.Source;
                 using var bar = io.ProgressBar();
-                result = await BackupImporter.ImportAsync(cs, source, options, progress: bar, ct: ct);
+                result = await BackupImporter.ImportFileAsync(cs, path, options, progress: bar, ct: ct);
             }
             catch (NpgsqlException e)
             {

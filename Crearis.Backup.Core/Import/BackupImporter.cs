@@ -27,6 +27,25 @@ public static class BackupImporter
         var session = new ImportSession(conn, source, options, profile, progress);
         return await session.RunAsync(ct);
     }
+
+    /// <summary>
+    /// Opens a backup file of either format — verifying it whole first, against the target's catalog — and imports it.
+    /// A file that fails verification is refused before anything is written.
+    /// </summary>
+    public static async Task<ImportResult> ImportFileAsync(string connectionString, string path, ImportOptions options,
+        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default)
+    {
+        DatabaseCatalog catalog;
+        await using (var conn = new NpgsqlConnection(connectionString))
+        {
+            await conn.OpenAsync(ct);
+            catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
+        }
+        var opened = await BackupFiles.OpenAsync(path, catalog, ct);
+        if (opened.Source is null) return ImportResult.Refused(options, opened.Verification.Format, opened.Verification.Issues);
+        await using var source = opened.Source;
+        return await ImportAsync(connectionString, source, options, profile, progress, ct);
+    }
 }
 
 internal sealed class ImportSession(

@@ -70,4 +70,10 @@ public sealed record ImportResult(
         new Dictionary<string, IReadOnlyList<ChangeExample>>();
 
     public bool Succeeded => Outcome is ImportOutcome.Applied or ImportOutcome.AppliedWithSkips or ImportOutcome.DryRun;
+
+    /// <summary>A file that failed verification: refused before anything was read into the database.</summary>
+    public static ImportResult Refused(ImportOptions options, BackupFormat? format, IReadOnlyList<BackupIssue> issues) =>
+        new(ImportOutcome.Refused, options.Mode, options.DryRun, format, TimeSpan.Zero, new Dictionary<string, TableCounts>(),
+            issues.Where(i => i.Severity == IssueSeverity.Error).ToList(), issues.Where(i => i.Severity == IssueSeverity.Warning).ToList(),
+            new Dictionary<string, IReadOnlyList<string>>());
 }
