@@ -3,9 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Crearis.Admin.Data;
 using Crearis.Admin.Hosting;
-using Crearis.Backup.Core.Catalog;
 using Crearis.Backup.Core.Export;
-using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Import;
 using Crearis.Backup.Core.Results;
 using Microsoft.EntityFrameworkCore;
@@ -189,24 +187,7 @@ public sealed class BackupJobService(
             }
         }
         Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
-        DatabaseCatalog catalog;
-        await using (var conn = new NpgsqlConnection(ContentConnection))
-        {
-            await conn.OpenAsync(ct);
-            catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
-        }
-        var opened = await BackupFiles.OpenAsync(path, catalog, ct);
-        ImportResult result;
-        if (opened.Source is null)
-        {
-            result = new ImportResult(ImportOutcome.Refused, options.Mode, options.DryRun, opened.Verification.Format, TimeSpan.Zero,
-                new Dictionary<string, TableCounts>(), opened.Verification.Issues, [], new Dictionary<string, IReadOnlyList<string>>());
-        }
-        else
-        {
-            await using var source = opened.Source;
-            result = await BackupImporter.ImportAsync(ContentConnection, source, options, progress: Progress(job), ct: ct);
-        }
+        var result = await BackupImporter.ImportFileAsync(ContentConnection, path, options, progress: Progress(job), ct: ct);
         // A cancelled import rolled back inside the engine; say so plainly.
         if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
         var run = await RunRecorder.RecordImportAsync(AdminConnection, job.Snapshot.StartedBy, job.Snapshot.CreatedAt, job.Snapshot.File, options, result, CancellationToken.None);
@@ -262,10 +243,13 @@ public sealed class BackupJobService(
 
     private void Update(LiveJob job, JobSnapshot snapshot, bool persist)
     {
+        var previous = job.Snapshot;
         job.Snapshot = snapshot;
-        // Throttled: at most ten updates a second reach the pages, but every state change does.
+        // Throttled: at most ten progress updates a second reach the pages, but every change of state does (the last
+        // one must never be swallowed, or a page would wait for an outcome it was never sent).
+        var stateChanged = previous.Status != snapshot.Status || previous.Message != snapshot.Message || previous.RunId != snapshot.RunId;
         var now = Environment.TickCount64;
-        if (!persist && now - Interlocked.Read(ref job.LastPublished) < 100) return;
+        if (!persist && !stateChanged && now - Interlocked.Read(ref job.LastPublished) < 100) return;
         Interlocked.Exchange(ref job.LastPublished, now);
         Action<JobSnapshot>[] subscribers;
         lock (job.Subscribers) subscribers = [.. job.Subscribers];
@@ -280,7 +264,6 @@ public sealed class BackupJobService(
     private async Task FinishAsync(LiveJob job, string status, string message, long? runId, ImportResult? import, ExportResult? export)
     {
         var snapshot = job.Snapshot with { Status = status, Message = message, RunId = runId, ImportResult = import, ExportResult = export };
-        Update(job, snapshot, persist: false);
         await PersistAsync(snapshot, finished: true);
         Update(job, snapshot, persist: false);
     }
