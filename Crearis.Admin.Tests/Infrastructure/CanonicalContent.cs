@@ -17,6 +17,19 @@ public static class CanonicalContent
     public static async Task<Dictionary<string, List<string>>> ReadAsync(string connectionString, IEnumerable<string>? tables = null,
         IReadOnlySet<string>? ignoreColumns = null)
     {
+        var rows = await ReadRowsAsync(connectionString, tables, ignoreColumns);
+        return rows.ToDictionary(t => t.Key, t =>
+        {
+            var list = t.Value.Select(r => r.Key + " => " + r.Object.ToJsonString()).ToList();
+            list.Sort(StringComparer.Ordinal);
+            return list;
+        });
+    }
+
+    /// <summary>The same content as rows: per table, each row's natural key and its columns with references translated.</summary>
+    public static async Task<Dictionary<string, List<(string Key, JsonObject Object)>>> ReadRowsAsync(string connectionString,
+        IEnumerable<string>? tables = null, IReadOnlySet<string>? ignoreColumns = null)
+    {
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
         var catalog = await DatabaseCatalog.ReadAsync(conn);
@@ -49,10 +62,10 @@ public static class CanonicalContent
             return map.TryGetValue(id, out var key) ? key : $"<dangling {table} {id}>";
         }
 
-        var result = new Dictionary<string, List<string>>();
+        var result = new Dictionary<string, List<(string Key, JsonObject Object)>>();
         foreach (var model in models.Where(m => tables is null || tables.Contains(m.Name)))
         {
-            var canonical = new List<string>();
+            var canonical = new List<(string Key, JsonObject Object)>();
             foreach (var row in rows[model.Name])
             {
                 var copy = (JsonObject)row.DeepClone();
@@ -65,9 +78,8 @@ public static class CanonicalContent
                     if (!copy.ContainsKey(reference.Column) || copy[reference.Column] is null) continue;
                     copy[reference.Column] = Translate(reference, copy, Lookup);
                 }
-                canonical.Add(NaturalKey(model, row) + " => " + copy.ToJsonString());
+                canonical.Add((NaturalKey(model, row), copy));
             }
-            canonical.Sort(StringComparer.Ordinal);
             result[model.Name] = canonical;
         }
         return result;

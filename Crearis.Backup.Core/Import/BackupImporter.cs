@@ -6,6 +6,8 @@ using Crearis.Backup.Core.Profile;
 using Crearis.Backup.Core.Results;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -19,12 +21,14 @@ namespace Crearis.Backup.Core.Import;
 public static class BackupImporter
 {
     public static async Task<ImportResult> ImportAsync(string connectionString, IBackupSource source, ImportOptions options,
-        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default)
+        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default, ILogger? logger = null)
     {
         profile ??= CrearisProfile.Default;
-        await using var conn = new NpgsqlConnection(connectionString);
+        // Errors must name the conflicting value ("Key (extmail)=(…) already exists"): the admin runs this on their
+        // own database, so the server's detail is theirs to see.
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = true }.ConnectionString);
         await conn.OpenAsync(ct);
-        var session = new ImportSession(conn, source, options, profile, progress);
+        var session = new ImportSession(conn, source, options, profile, progress, logger ?? NullLogger.Instance);
         return await session.RunAsync(ct);
     }
 
@@ -33,7 +37,7 @@ public static class BackupImporter
     /// A file that fails verification is refused before anything is written.
     /// </summary>
     public static async Task<ImportResult> ImportFileAsync(string connectionString, string path, ImportOptions options,
-        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default)
+        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default, ILogger? logger = null)
     {
         DatabaseCatalog catalog;
         await using (var conn = new NpgsqlConnection(connectionString))
@@ -44,7 +48,7 @@ public static class BackupImporter
         var opened = await BackupFiles.OpenAsync(path, catalog, ct);
         if (opened.Source is null) return ImportResult.Refused(options, opened.Verification.Format, opened.Verification.Issues);
         await using var source = opened.Source;
-        return await ImportAsync(connectionString, source, options, profile, progress, ct);
+        return await ImportAsync(connectionString, source, options, profile, progress, ct, logger);
     }
 }
 
@@ -53,8 +57,10 @@ internal sealed class ImportSession(
     IBackupSource source,
     ImportOptions options,
     BackupProfile profile,
-    IProgress<BackupProgress>? progress)
+    IProgress<BackupProgress>? progress,
+    ILogger log)
 {
+    private readonly ILogger _log = log;
     private const int ListedPerCode = 50;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<BackupIssue> _errors = [];
@@ -76,18 +82,22 @@ internal sealed class ImportSession(
     private readonly Dictionary<string, HashSet<string>> _carried = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<ChangeExample>> _examples = new(StringComparer.Ordinal);
     private const int ExamplesPerTable = 3;
+    private DatabaseErrors _describe = null!;
+    // Where the run is, so that an abort names the phase, table and column it stopped at.
+    private string _phase = "stage";
+    private string? _table;
+    private string? _column;
+    private ImportStop? _stoppedAt;
 
     public async Task<ImportResult> RunAsync(CancellationToken ct)
     {
         _catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
         if (!Prepare()) return Result(ImportOutcome.Refused);
+        _describe = new DatabaseErrors(conn, () => _tx?.Connection is null ? null : _tx, t => _models.GetValueOrDefault(t));
 
-        var sequences = await ReadSequencesAsync(ct);
         await using var db = ImportDbContext.Over(conn);
         _phases = await db.Database.BeginTransactionAsync(ct);
         _tx = (NpgsqlTransaction)_phases.GetDbTransaction();
-        var phase = "stage";
-        string? table = null;
         try
         {
             // A normal search_path: the platform's generated columns call functions that read tables unqualified.
@@ -98,54 +108,61 @@ internal sealed class ImportSession(
             var inBackup = _plan.Order.Where(t => source.Summary.Tables.Any(s => s.Table == t.Name)).ToList();
             foreach (var model in inBackup)
             {
-                table = model.Name;
+                At("stage", model.Name);
                 await StageAsync(model, ct);
             }
 
             foreach (var model in _plan.Order)
             {
-                table = model.Name;
-                phase = _selected.Contains(model.Name) ? "write" : "map";
+                At(_selected.Contains(model.Name) ? "write" : "map", model.Name);
                 await _phases.CreateSavepointAsync("phase_" + model.Name, ct);
                 await RunTableAsync(model, write: _selected.Contains(model.Name), ct);
                 await LateSeedAsync(model, ct);
                 await _phases.ReleaseSavepointAsync("phase_" + model.Name, ct);
             }
-            table = null;
-            phase = "derived";
+            At("derived", null);
             await RestoreDerivedAsync(ct);
 
             if (_errors.Count > 0 && !options.ContinueOnError)
             {
-                await RollbackAsync(sequences, ct);
+                await _phases.RollbackAsync(ct);
                 return Result(ImportOutcome.Failed);
             }
             if (options.DryRun)
             {
-                await RollbackAsync(sequences, ct);
+                await _phases.RollbackAsync(ct);
                 return Result(ImportOutcome.DryRun);
             }
-            phase = "commit";
+            At("commit", null);
             await _phases.CommitAsync(ct);
             return Result(_skipped || _errors.Count > 0 ? ImportOutcome.AppliedWithSkips : ImportOutcome.Applied);
         }
         catch (PostgresException e)
         {
-            _errors.Add(Describe(e, phase, table));
-            await RollbackAsync(sequences, CancellationToken.None);
-            return Result(ImportOutcome.Failed);
+            await _phases.RollbackAsync(CancellationToken.None);
+            _errors.Add(await _describe.DescribeAsync(e, _phase, _table, _column, ct: CancellationToken.None));
+            return Stopped();
         }
         catch (ImportAbortedException)
         {
-            await RollbackAsync(sequences, CancellationToken.None);
-            return Result(ImportOutcome.Failed);
+            await _phases.RollbackAsync(CancellationToken.None);
+            return Stopped();
         }
         catch (OperationCanceledException)
         {
-            await RollbackAsync(sequences, CancellationToken.None);
-            _errors.Add(BackupIssue.Error("CANCELLED", "The import was cancelled; everything was rolled back.", phase: phase, table: table));
-            return Result(ImportOutcome.Failed);
+            await _phases.RollbackAsync(CancellationToken.None);
+            _errors.Add(BackupIssue.Error("CANCELLED", "The import was cancelled; everything was rolled back.", phase: _phase, table: _table));
+            return Stopped();
         }
+    }
+
+    private void At(string phase, string? table, string? column = null) => (_phase, _table, _column) = (phase, table, column);
+
+    /// <summary>An aborted run: rolled back, and the result says where it stopped and which tables it never reached.</summary>
+    private ImportResult Stopped()
+    {
+        _stoppedAt = new ImportStop(_phase, _table);
+        return Result(ImportOutcome.Failed);
     }
 
     // ---------------------------------------------------------------- preparation
@@ -253,10 +270,13 @@ internal sealed class ImportSession(
             await copy.CompleteAsync(ct);
         }
 
-        // Which columns the backup carries at all (rows of one file share their shape): a column it lacks is left to
-        // the target's default (pages.id of the original format, say) instead of being written as NULL.
+        // Which columns the backup carries at all: a column no row holds is never written — an insert leaves it to the
+        // target's default and the platform's triggers, a merge keeps the target's value. Links the original format
+        // carries by natural key ("$ref") count as carried.
         var carried = new HashSet<string>(StringComparer.Ordinal);
-        await using (var keysCmd = new NpgsqlCommand($"SELECT k FROM (SELECT doc FROM {Stage(model.Name)} ORDER BY line LIMIT 1) s, jsonb_object_keys(s.doc) k", conn, _tx))
+        await using (var keysCmd = new NpgsqlCommand(
+            $"SELECT DISTINCT k FROM {Stage(model.Name)} s, jsonb_object_keys(s.doc) k WHERE k NOT LIKE '$%' " +
+            $"UNION SELECT DISTINCT k FROM {Stage(model.Name)} s, jsonb_object_keys(CASE jsonb_typeof(s.doc -> '$ref') WHEN 'object' THEN s.doc -> '$ref' ELSE '{{}}' END) k", conn, _tx))
         await using (var keysReader = await keysCmd.ExecuteReaderAsync(ct))
             while (await keysReader.ReadAsync(ct)) carried.Add(keysReader.GetString(0));
         _carried[model.Name] = carried;
@@ -321,7 +341,7 @@ internal sealed class ImportSession(
             }
         }
         if (found == 0)
-            _errors.Add(Describe(first, "stage", model.Name));
+            _errors.Add(await _describe.DescribeAsync(first, "stage", model.Name, ct: ct));
     }
 
     // ---------------------------------------------------------------- one table
@@ -368,14 +388,21 @@ internal sealed class ImportSession(
 
         // Values to write, references translated; deferred references wait for the late-seeding pass.
         var carried = _carried.GetValueOrDefault(name) ?? [];
-        var writable = model.Schema.Writable.Where(c => !(model.HasSurrogateId && c.Name == id) && (carried.Count == 0 || carried.Contains(c.Name) || !c.HasDefault)).ToList();
+        var writable = model.Schema.Writable.Where(c => !(model.HasSurrogateId && c.Name == id) && carried.Contains(c.Name)).ToList();
         var select = new List<string>();
         var unresolved = new List<(ReferenceSpec Ref, string Flag)>();
         foreach (var column in writable)
         {
             var reference = model.ReferenceOf(column.Name);
             string value;
-            if (reference is null) value = "r." + Sql.Ident(column.Name);
+            if (reference is null && column.Name == id && model.KeepsSourceIdWhenFree)
+            {
+                // A text surrogate (pages.id, a uuid): the source's id is kept where the target does not use it for
+                // another row; otherwise the target makes a new one. References reach it through the id map.
+                value = $"CASE WHEN r.{Sql.Ident(id)} IS NULL OR EXISTS (SELECT 1 FROM public.{Sql.Ident(name)} t WHERE t.{Sql.Ident(id)} = r.{Sql.Ident(id)}) " +
+                        $"THEN {column.Default} ELSE r.{Sql.Ident(id)} END";
+            }
+            else if (reference is null) value = "r." + Sql.Ident(column.Name);
             else if (_plan.IsDeferred(name, column.Name)) value = $"NULL::{column.Type}";
             else
             {
@@ -394,7 +421,8 @@ internal sealed class ImportSession(
         var insertColumns = string.Join(", ", writable.Select(c => Sql.Ident(c.Name)));
         var insertValues = string.Join(", ", writable.Select(c => "v." + Sql.Ident(c.Name)));
         var newRows = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND NOT m.present";
-        var inserted = await InsertAsync(model, insertColumns, insertValues, newRows, ct);
+        var inserted = await ApplyAsync(model,
+            filter => $"INSERT INTO public.{Sql.Ident(name)} ({insertColumns}) SELECT {insertValues} {newRows}{filter} ORDER BY v.line", newRows, ct);
 
         // The rows just written get their target ids.
         await ExecAsync($"UPDATE {Map(name)} m SET present = true, inserted = true, dst = {dst} FROM public.{Sql.Ident(name)} x " +
@@ -409,15 +437,16 @@ internal sealed class ImportSession(
             if (compared.Count > 0)
             {
                 var targetColumns = string.Join(", ", compared.Select(c => Sql.Ident(c.Name)));
-                var newValues = string.Join(", ", compared.Select(c => "v." + Sql.Ident(c.Name)));
+                // A link the backup cannot resolve (its target row is not in the file) keeps the target's value.
+                var newValues = string.Join(", ", compared.Select(c => MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name))));
                 var oldValues = string.Join(", ", compared.Select(c => "x." + Sql.Ident(c.Name)));
                 var rowMatch = id is null ? match : $"x.{Sql.Ident(id)} = m.dst";
-                await CollectExamplesAsync(model, compared, rowMatch, ct);
-                var sql = $"WITH changed AS (UPDATE public.{Sql.Ident(name)} x SET ({targetColumns}) = ROW({newValues}) " +
-                          $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
-                          $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}) " +
-                          $"RETURNING m.line) UPDATE {Map(name)} mm SET changed = true FROM changed c WHERE mm.line = c.line";
-                updated = await ExecAsync(sql, ct);
+                await CollectExamplesAsync(model, compared, newValues, rowMatch, ct);
+                var matched = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND m.present AND NOT m.inserted";
+                updated = await ApplyAsync(model, filter =>
+                    $"WITH changed AS (UPDATE public.{Sql.Ident(name)} x SET ({targetColumns}) = ROW({newValues}) " +
+                    $"{matched} AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}){filter} " +
+                    $"RETURNING m.line) UPDATE {Map(name)} mm SET changed = true FROM changed c WHERE mm.line = c.line", matched, ct);
             }
         }
         _written.Add(name);
@@ -432,15 +461,33 @@ internal sealed class ImportSession(
         await ListMissingAsync(model, ct);
     }
 
+    /// <summary>
+    /// The value a merge writes into a column: the backup's, except where the backup cannot say more than the target
+    /// holds — a link it cannot resolve keeps the target's link; from the original format, a timestamp it carries only
+    /// to the millisecond (JavaScript dates) or a text it wrote as a number keeps the target's value where both agree.
+    /// </summary>
+    private string MergedValue(ColumnSchema column, bool isReference)
+    {
+        var (x, v) = ("x." + Sql.Ident(column.Name), "v." + Sql.Ident(column.Name));
+        if (isReference) return $"CASE WHEN v.{Sql.Ident("unres__" + column.Name)} THEN {x} ELSE {v} END";
+        if (source.Summary.Format != BackupFormat.Original) return v;
+        if (column.Type.StartsWith("timestamp", StringComparison.Ordinal))
+            return $"CASE WHEN date_trunc('milliseconds', {x}) = {v} THEN {x} ELSE {v} END";
+        // The original exporter wrote numeric-looking text as a number ('01097' → 1097): the same number is no change.
+        if (column.IsText && !column.IsArray)
+            return $"CASE WHEN {x} ~ '^-?[0-9]{{1,30}}([.][0-9]{{1,30}})?$' AND {v} ~ '^-?[0-9]{{1,30}}([.][0-9]{{1,30}})?$' " +
+                   $"AND {x}::numeric = {v}::numeric THEN {x} ELSE {v} END";
+        return v;
+    }
+
     /// <summary>Before the merge writes, keeps a few rows it will change, with each changed field before → after.</summary>
-    private async Task CollectExamplesAsync(TableModel model, List<ColumnSchema> compared, string rowMatch, CancellationToken ct)
+    private async Task CollectExamplesAsync(TableModel model, List<ColumnSchema> compared, string newValues, string rowMatch, CancellationToken ct)
     {
         var name = model.Name;
         var diff = string.Join(" || ", compared.Select(c =>
             $"jsonb_build_object({Sql.Literal(c.Name)}, CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM v.{Sql.Ident(c.Name)} " +
             $"THEN jsonb_build_array(x.{Sql.Ident(c.Name)}::text, v.{Sql.Ident(c.Name)}::text) END)"));
         var oldValues = string.Join(", ", compared.Select(c => "x." + Sql.Ident(c.Name)));
-        var newValues = string.Join(", ", compared.Select(c => "v." + Sql.Ident(c.Name)));
         var sql = $"SELECT {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
                   $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}) " +
                   $"ORDER BY m.line LIMIT {ExamplesPerTable}";
@@ -466,45 +513,46 @@ internal sealed class ImportSession(
         return $"CAST({_refs.Resolve(reference, column.Name, column.Type, fields, _keyHints.Contains(model.Name + "." + column.Name))} AS {column.Type})";
     }
 
-    /// <summary>Bulk insert; if the database refuses a row (a check or a trigger), find and name it.</summary>
-    private async Task<long> InsertAsync(TableModel model, string columns, string values, string from, CancellationToken ct)
+    /// <summary>
+    /// Runs one set-based statement (an insert or an update of the rows <paramref name="candidates"/> selects, as
+    /// "FROM … v JOIN … m … WHERE …"); if the database refuses it, runs it again row by row, each in its own savepoint,
+    /// to name every row it refuses and go on with the others. Returns the rows written.
+    /// </summary>
+    private async Task<long> ApplyAsync(TableModel model, Func<string, string> statement, string candidates, CancellationToken ct)
     {
         var name = model.Name;
-        var sql = $"INSERT INTO public.{Sql.Ident(name)} ({columns}) SELECT {values} {from} ORDER BY v.line";
-        await _phases.CreateSavepointAsync("bulk_insert", ct);
+        await _phases.CreateSavepointAsync("bulk_write", ct);
         try
         {
-            var n = await ExecAsync(sql, ct);
-            await _phases.ReleaseSavepointAsync("bulk_insert", ct);
+            var n = await ExecAsync(statement(""), ct);
+            await _phases.ReleaseSavepointAsync("bulk_write", ct);
             return n;
         }
         catch (PostgresException e)
         {
-            await _phases.RollbackToSavepointAsync("bulk_insert", ct);
-            if (Environment.GetEnvironmentVariable("CREARIS_DEBUG_SQL") == "1")
-                Console.Error.WriteLine($"bulk insert into {name} refused ({e.MessageText}); naming the rows one by one");
+            await _phases.RollbackToSavepointAsync("bulk_write", ct);
+            _log.LogDebug("Writing {Table} set-based was refused ({Message}); naming the rows one by one", name, e.MessageText);
         }
 
-        // Row by row, each in its own savepoint, to name every row the database refuses.
         var lines = new List<long>();
-        await using (var cmd = new NpgsqlCommand($"SELECT v.line {from} ORDER BY v.line", conn, _tx))
+        await using (var cmd = new NpgsqlCommand($"SELECT v.line {candidates} ORDER BY v.line", conn, _tx))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct)) lines.Add(reader.GetInt64(0));
-        long inserted = 0;
+        long written = 0;
         var failed = 0;
         foreach (var line in lines)
         {
-            await _phases.CreateSavepointAsync("row_insert", ct);
+            await _phases.CreateSavepointAsync("row_write", ct);
             try
             {
-                inserted += await ExecAsync($"INSERT INTO public.{Sql.Ident(name)} ({columns}) SELECT {values} {from} AND v.line = {line}", ct);
-                await _phases.ReleaseSavepointAsync("row_insert", ct);
+                written += await ExecAsync(statement($" AND v.line = {line}"), ct);
+                await _phases.ReleaseSavepointAsync("row_write", ct);
             }
             catch (PostgresException e)
             {
-                await _phases.RollbackToSavepointAsync("row_insert", ct);
+                await _phases.RollbackToSavepointAsync("row_write", ct);
                 var key = await KeyOfLineAsync(model, line, ct);
-                var issue = Describe(e, "write", name) with { Key = key };
+                var issue = await _describe.DescribeAsync(e, "write", name, key: key, ct: ct);
                 var lossy = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE line = {line} AND lossy", ct) > 0;
                 if (lossy)
                 {
@@ -519,7 +567,7 @@ internal sealed class ImportSession(
                 await ExecAsync($"UPDATE {Map(name)} SET skip = {Sql.Literal(lossy ? "REF_NOT_IN_FILE" : issue.Code)} WHERE line = {line}", ct);
             }
         }
-        return inserted;
+        return written;
     }
 
     // ---------------------------------------------------------------- validation and reporting
@@ -695,8 +743,9 @@ internal sealed class ImportSession(
             if (!reference.TargetTables.All(t => _mapped.Contains(t))) continue;
             if (!reference.TargetTables.Contains(written.Name) && deferred.Table != written.Name) continue;
             var model = _models[deferred.Table];
-            if (model.IdColumn is null) continue;
+            if (model.IdColumn is null || !_carried.GetValueOrDefault(model.Name, []).Contains(reference.Column)) continue;
             var column = model.Schema.Column(reference.Column)!;
+            At("late-seed", model.Name, reference.Column);
             var value = ResolveExpression(model, reference, column);
             var scope = options.Mode == ImportMode.Merge ? "m.present" : "m.inserted";
             var id = Sql.Ident(model.IdColumn);
@@ -704,7 +753,7 @@ internal sealed class ImportSession(
             var sql = $"WITH v AS (SELECT m.line, m.dst, {value} AS val, {_refs.Unresolved(reference, reference.Column, value)} AS unresolved " +
                       $"FROM {Rec(model.Name)} r JOIN {Map(model.Name)} m ON m.line = r.line WHERE m.skip IS NULL AND {scope}), " +
                       $"u AS (UPDATE public.{Sql.Ident(model.Name)} x SET {Sql.Ident(reference.Column)} = v.val FROM v " +
-                      $"WHERE x.{id} = v.dst AND x.{Sql.Ident(reference.Column)} IS DISTINCT FROM v.val RETURNING v.line) " +
+                      $"WHERE x.{id} = v.dst AND NOT v.unresolved AND x.{Sql.Ident(reference.Column)} IS DISTINCT FROM v.val RETURNING v.line) " +
                       $"UPDATE {Map(model.Name)} mm SET changed = true FROM u WHERE mm.line = u.line AND NOT mm.inserted RETURNING mm.line";
             var changed = await ExecAsync(sql, ct);
             if (reference.Shape == ReferenceShape.CompositeFields && reference.Target == model.Name)
@@ -739,16 +788,22 @@ internal sealed class ImportSession(
         var scope = options.Mode == ImportMode.Merge ? "m.present" : "m.inserted";
         foreach (var model in _plan.Order.Where(m => _written.Contains(m.Name) && m.IdColumn is not null))
         {
-            var derived = model.Schema.Writable.Where(c => model.Profile.IsDerived(c.Name) && c.Name != model.IdColumn).ToList();
+            // Only what the backup carries: a derived column it lacks is left as the platform's triggers made it.
+            var carried = _carried.GetValueOrDefault(model.Name, []);
+            var derived = model.Schema.Writable.Where(c => model.Profile.IsDerived(c.Name) && c.Name != model.IdColumn && carried.Contains(c.Name)).ToList();
             if (derived.Count == 0) continue;
             // One column at a time: triggers fire on "UPDATE OF column" whether or not its value changes.
             foreach (var column in derived)
             {
-                var value = model.ReferenceOf(column.Name) is { } reference ? ResolveExpression(model, reference, column) : "r." + Sql.Ident(column.Name);
+                At("derived", model.Name, column.Name);
+                var reference = model.ReferenceOf(column.Name);
+                var value = reference is not null ? ResolveExpression(model, reference, column) : "r." + Sql.Ident(column.Name);
+                // A link the backup cannot resolve is left as the platform computed it.
+                var resolvable = reference is null ? "true" : $"NOT ({_refs.Unresolved(reference, column.Name, value)})";
                 var name = Sql.Ident(column.Name);
                 await ExecAsync(
                     $"UPDATE public.{Sql.Ident(model.Name)} x SET {name} = v.val FROM (SELECT m.dst, {value} AS val FROM {Rec(model.Name)} r " +
-                    $"JOIN {Map(model.Name)} m ON m.line = r.line WHERE {scope} AND m.skip IS NULL) v " +
+                    $"JOIN {Map(model.Name)} m ON m.line = r.line WHERE {scope} AND m.skip IS NULL AND {resolvable}) v " +
                     $"WHERE x.{Sql.Ident(model.IdColumn!)} = v.dst AND x.{name} IS DISTINCT FROM v.val", ct);
             }
         }
@@ -763,9 +818,9 @@ internal sealed class ImportSession(
         {
             return await cmd.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException) when (Environment.GetEnvironmentVariable("CREARIS_DEBUG_SQL") == "1")
+        catch (PostgresException e)
         {
-            Console.Error.WriteLine("FAILED SQL: " + sql[..Math.Min(sql.Length, 600)]);
+            _log.LogDebug("Refused ({Message}): {Sql}", e.MessageText, sql[..Math.Min(sql.Length, 2000)]);
             throw;
         }
     }
@@ -790,59 +845,20 @@ internal sealed class ImportSession(
         }
     }
 
-    private BackupIssue Describe(PostgresException e, string phase, string? table)
-    {
-        var (code, suggestion) = e.SqlState switch
-        {
-            PostgresErrorCodes.UniqueViolation => ("UNIQUE_VIOLATION", "Another row already uses this unique value (e.g. an e-mail used as another user's extmail); fix it in the source or the target."),
-            PostgresErrorCodes.ForeignKeyViolation => ("FK_VIOLATION", "A referenced row is missing; import its table too (--with-dependencies)."),
-            PostgresErrorCodes.CheckViolation => ("CHECK_VIOLATION", "The value breaks a rule of the schema; correct it in the source."),
-            PostgresErrorCodes.NotNullViolation => ("NOT_NULL_VIOLATION", "A required value is missing; correct it in the source."),
-            PostgresErrorCodes.RaiseException => ("TRIGGER_REFUSED", "A platform rule refused the row (its trigger's message says which); correct the row in the source."),
-            _ => ("DATABASE_ERROR", "See the message; nothing was written."),
-        };
-        return BackupIssue.Error(code, $"{(table is null ? "" : table + ": ")}{e.MessageText}{(e.Detail is null ? "" : " (" + e.Detail + ")")}",
-            suggestion, table ?? e.TableName, null, e.ColumnName, e.ConstraintName, phase);
-    }
-
-    private async Task<List<(string Name, long Value, bool Called)>> ReadSequencesAsync(CancellationToken ct)
-    {
-        var list = new List<(string, long, bool)>();
-        await using var cmd = new NpgsqlCommand(
-            "SELECT format('%I.%I', schemaname, sequencename), last_value, last_value IS NOT NULL FROM pg_sequences WHERE schemaname = 'public'", conn);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            list.Add((reader.GetString(0), reader.IsDBNull(1) ? 1 : reader.GetInt64(1), reader.GetBoolean(2)));
-        return list;
-    }
-
-    /// <summary>
-    /// Rolls back, then puts the sequences back where they were: nextval is not transactional, and a dry run or a
-    /// failed import must leave the database exactly as it found it.
-    /// </summary>
-    private async Task RollbackAsync(List<(string Name, long Value, bool Called)> sequences, CancellationToken ct)
-    {
-        await _phases.RollbackAsync(ct);
-        foreach (var (name, value, called) in sequences)
-        {
-            await using var cmd = new NpgsqlCommand($"SELECT setval({Sql.Literal(name)}::regclass, $1, $2)", conn);
-            cmd.Parameters.AddWithValue(value);
-            cmd.Parameters.AddWithValue(called);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-    }
-
     private ImportResult Result(ImportOutcome outcome)
     {
         var warnings = _warnings.Concat(source.Issues.Where(i => i.Severity == IssueSeverity.Warning)).ToList();
         var errors = _errors.Concat(source.Issues.Where(i => i.Severity == IssueSeverity.Error)).ToList();
-        if (outcome is ImportOutcome.Failed or ImportOutcome.Refused)
+        // A failed import wrote nothing; a failed dry run keeps what it would have done, table by table.
+        if (outcome is ImportOutcome.Failed or ImportOutcome.Refused && !options.DryRun)
         {
             foreach (var name in _counts.Keys.ToList())
                 _counts[name] = _counts[name] with { Inserted = 0, Updated = 0 };
         }
+        var notReached = _stoppedAt is null ? [] : _plan?.Order.Select(m => m.Name)
+            .Where(t => _selected.Contains(t) && !_counts.ContainsKey(t)).ToList() ?? [];
         return new ImportResult(outcome, options.Mode, options.DryRun, source.Summary.Format, _clock.Elapsed,
-            _counts, errors, warnings, _missing) { ChangeExamples = _examples };
+            _counts, errors, warnings, _missing) { ChangeExamples = _examples, StoppedAt = _stoppedAt, NotReached = notReached };
     }
 }
 

@@ -51,6 +51,9 @@ public sealed record TableCounts
     public long MissingFromBackup { get; init; }
 }
 
+/// <summary>Where an aborted import stopped.</summary>
+public sealed record ImportStop(string Phase, string? Table);
+
 /// <summary>One row a merge changes (or would change): its natural key and each changed column, before → after.</summary>
 public sealed record ChangeExample(string Key, IReadOnlyDictionary<string, (string? Before, string? After)> Changes);
 
@@ -68,6 +71,12 @@ public sealed record ImportResult(
     /// <summary>For merges: a few example rows per table with their changed fields, before → after.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<ChangeExample>> ChangeExamples { get; init; } =
         new Dictionary<string, IReadOnlyList<ChangeExample>>();
+
+    /// <summary>Where a run that was aborted stopped (phase and table); null when it ran to the end.</summary>
+    public ImportStop? StoppedAt { get; init; }
+
+    /// <summary>Tables of the backup the run never reached because it stopped first (they have no counts).</summary>
+    public IReadOnlyList<string> NotReached { get; init; } = [];
 
     public bool Succeeded => Outcome is ImportOutcome.Applied or ImportOutcome.AppliedWithSkips or ImportOutcome.DryRun;
 

@@ -27,6 +27,13 @@ public sealed class TableModel
     public bool HasSurrogateId => IdColumn is not null && Schema.Column(IdColumn)!.IsSerial &&
                                   Profile.NaturalKey.All(k => k.Column != IdColumn);
 
+    /// <summary>
+    /// The id is a surrogate the target can make itself but that is not a sequence (pages.id, a uuid as text): the
+    /// source's id is kept where it is free, and a new one made where the target uses it for another row.
+    /// </summary>
+    public bool KeepsSourceIdWhenFree => IdColumn is not null && Schema.Column(IdColumn) is { IsSerial: false, HasDefault: true } &&
+                                         Profile.NaturalKey.All(k => k.Column != IdColumn);
+
     public ReferenceSpec? ReferenceOf(string column) => References.FirstOrDefault(r => r.Column == column);
 }
 
