@@ -67,6 +67,25 @@ public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : Com
     }
 
     [Fact]
+    public void A_failed_dry_run_says_where_it_stopped_and_which_tables_it_never_reached()
+    {
+        var result = new ImportResult(ImportOutcome.Failed, ImportMode.NewOnly, true, BackupFormat.Crearis, TimeSpan.FromSeconds(1),
+            new Dictionary<string, TableCounts> { ["users"] = new() { Total = 10, Inserted = 10 } },
+            [BackupIssue.Error("TRIGGER_REFUSED", "projects: a platform rule refused the value of regio", "Correct it", "projects", null, "regio")],
+            [], new Dictionary<string, IReadOnlyList<string>>())
+        {
+            StoppedAt = new ImportStop("late-seed", "projects"),
+            NotReached = ["events", "tasks"],
+        };
+
+        var view = Render<ImportResultView>(p => p.Add(c => c.Result, result));
+
+        var stopped = view.Find("[data-testid=stopped-at]").TextContent;
+        stopped.Should().Contain("at table projects").And.Contain("events, tasks");
+        view.FindAll("[data-cell=events-inserted]").Should().BeEmpty("a table never reached shows no zeros");
+    }
+
+    [Fact]
     public async Task A_viewer_gets_the_backup_list_without_upload_export_download_or_delete()
     {
         Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(

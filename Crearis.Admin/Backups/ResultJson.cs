@@ -30,6 +30,8 @@ public static class ResultJson
         format = (int?)result.Format,
         outcome = result.Outcome.ToString(),
         durationMs = (long)result.Duration.TotalMilliseconds,
+        stoppedAt = result.StoppedAt is { } stop ? new { phase = stop.Phase, table = stop.Table } : null,
+        notReached = result.NotReached.Count > 0 ? result.NotReached : null,
         tables = result.Tables.ToDictionary(t => t.Key, t => new
         {
             total = t.Value.Total, inserted = t.Value.Inserted, updated = t.Value.Updated, unchanged = t.Value.Unchanged,

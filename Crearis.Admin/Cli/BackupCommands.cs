@@ -225,6 +225,8 @@ public static class BackupCommands
             _ => "FAILED and rolled back (nothing written)",
         };
         await io.Out.WriteLineAsync($"{verb}: {ResultJson.Mode(result.Mode)}, format {(int?)result.Format}, {result.Duration.TotalSeconds:F1}s");
+        if (result.StoppedAt is { } stop)
+            await io.Out.WriteLineAsync($"  Stopped at {stop.Table ?? "the end"} ({stop.Phase}); not reached: {(result.NotReached.Count == 0 ? "none" : string.Join(", ", result.NotReached))}");
         if (result.Tables.Count > 0)
         {
             await io.Out.WriteLineAsync($"  {"table",-20} {"total",9} {"inserted",9} {"updated",9} {"unchanged",9} {"skipped",9}");
