@@ -128,8 +128,8 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
             rows["tags"].Select(Parse).Where(t => t.TryGetProperty("id", out _))
                 .ToDictionary(t => t.GetProperty("name").GetString()!, t => t.GetProperty("id").GetInt64())
                 .Should().BeEquivalentTo(new Dictionary<string, long> { ["gamma"] = 3 });
-            issues.Should().Contain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "tags" && i.Key == "alpha");
-            issues.Should().Contain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "tags" && i.Key == "delta");
+            issues.Should().Contain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "tags" && i.Key == "alpha" && i.Message.Contains("[1, 2]"));
+            issues.Should().Contain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "tags" && i.Key == "delta" && i.Message.Contains("no event or post lists it"));
 
             // e1 and e2 have tag sets of their own (their ids are proven); e3 and e4 share {3}, so which file row is
             // whose is not.
@@ -153,7 +153,7 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
     }
 
     [Fact]
-    public async Task A_row_whose_labels_contradict_its_tag_ids_is_reported_and_pins_nothing()
+    public async Task A_row_whose_labels_contradict_its_tag_ids_is_reported_and_proves_nothing()
     {
         var dir = Directory.CreateTempSubdirectory("crearis-links-");
         try
@@ -166,6 +166,40 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
             issues.Should().Contain(i => i.Code == "TAG_CACHE_INCONSISTENT" && i.Table == "events" && i.Key == "e5");
             rows["tags"].Select(Parse).Where(t => t.TryGetProperty("id", out _)).Select(t => t.GetProperty("name").GetString())
                 .Should().Equal("gamma");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Labels_shared_by_two_tags_pin_nothing_alone_but_a_row_in_another_language_forces_both()
+    {
+        var dir = Directory.CreateTempSubdirectory("crearis-links-");
+        try
+        {
+            var file = Path.Combine(dir.FullName, "shared-label.tar.gz");
+            // x and y both read "Gleich" in German; z reads "Zett". In English (no en label) each shows its name.
+            var tags = new JsonArray(
+                AmbiguousBackup.Tag("x", new JsonObject { ["de"] = "Gleich" }),
+                AmbiguousBackup.Tag("y", new JsonObject { ["de"] = "Gleich" }),
+                AmbiguousBackup.Tag("z", new JsonObject { ["de"] = "Zett" }));
+            var events = new JsonArray(
+                AmbiguousBackup.Event("d1", [1, 2], ["Gleich", "Gleich"]),
+                AmbiguousBackup.Event("d2", [1, 2, 3], ["Gleich", "Gleich", "Zett"]),
+                AmbiguousBackup.Event("n1", [2], ["y"], lang: "en"));
+            await AmbiguousBackup.WriteAsync(file, tags, events, [(1, 1), (1, 2), (2, 1), (2, 2), (2, 3), (3, 2)]);
+
+            var (rows, _) = await ReadAsync(file);
+
+            // n1 says id 2 is y; ids are distinct tags and d1 needs two "Gleich" tags, so id 1 is x; d2 leaves z for 3.
+            rows["tags"].Select(Parse).ToDictionary(t => t.GetProperty("name").GetString()!, t => t.GetProperty("id").GetInt64())
+                .Should().BeEquivalentTo(new Dictionary<string, long> { ["x"] = 1, ["y"] = 2, ["z"] = 3 });
+            RefPairs(rows["events_tags"], "event_id", "tag_id").Should().BeEquivalentTo(new[]
+            {
+                ("d1", "x"), ("d1", "y"), ("d2", "x"), ("d2", "y"), ("d2", "z"), ("n1", "y"),
+            });
         }
         finally
         {
@@ -273,7 +307,7 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
     /// </summary>
     private static class AmbiguousBackup
     {
-        public static async Task WriteAsync(string path, bool staleLabel = false)
+        public static Task WriteAsync(string path, bool staleLabel = false)
         {
             JsonObject I18n(string de) => new() { ["de"] = de };
             var tags = new JsonArray(
@@ -290,6 +324,12 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
                 events.Add(Event("e5", [4], ["Omega"]));
                 links.Add((5, 4));
             }
+            return WriteAsync(path, tags, events, links);
+        }
+
+        /// <summary>Any hand-made tags + events (with events_tags) backup of the original format, checksums included.</summary>
+        public static async Task WriteAsync(string path, JsonArray tags, JsonArray events, List<(int Event, int Tag)> links)
+        {
             var eventsTags = new JsonArray(links.Select((l, i) => (JsonNode)new JsonObject
             {
                 ["event_id"] = l.Event, ["tag_id"] = l.Tag, ["created_at"] = $"2025-10-0{1 + i % 9}T10:00:00.000Z",
@@ -326,12 +366,12 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
             }
         }
 
-        private static JsonObject Tag(string name, JsonObject i18n) =>
+        public static JsonObject Tag(string name, JsonObject i18n) =>
             new() { ["name"] = name, ["description"] = null, ["name_i18n"] = i18n, ["desc_i18n"] = null };
 
-        private static JsonObject Event(string xmlid, int[] ids, string[] display) => new()
+        public static JsonObject Event(string xmlid, int[] ids, string[] display, string lang = "de") => new()
         {
-            ["xmlid"] = xmlid, ["name"] = xmlid, ["status"] = "draft", ["lang"] = "de",
+            ["xmlid"] = xmlid, ["name"] = xmlid, ["status"] = "draft", ["lang"] = lang,
             ["tags_ids"] = new JsonArray(ids.Select(i => (JsonNode)i).ToArray()),
             ["tags_display"] = new JsonArray(display.Select(d => (JsonNode)d).ToArray()),
         };

@@ -175,14 +175,17 @@ internal sealed class OriginalLinkRecovery
             null, tagTable.Name));
         var used = solved.Pinned.Values.ToHashSet();
         var candidates = solved.Unpinned;
+        // A tag whose label no consistent row shows is listed by no event or post at all.
+        var listed = caches.SelectMany(c => c.Rows.Where(r => r.Ids is { Count: > 0 } && r.Consistent))
+            .SelectMany(r => r.Labels!.Select(l => (r.Lang, Label: l))).ToHashSet();
         foreach (var (tag, t) in tags.Select((tag, t) => (tag, t)).Where(p => !used.Contains(p.t)))
         {
             var why = solved.State switch
             {
                 SolverState.Contradictory => "the cached tag lists of events and posts contradict each other, so no tag id is pinned",
-                _ when candidates.Count == 0 => "no event or post lists it, so nothing in the file names its id",
+                _ when !listed.Any(l => tag.Label(l.Lang) == l.Label) => "no event or post lists it, so nothing in the file names its id",
                 SolverState.Undecided => $"its id could not be decided (the ids [{string.Join(", ", candidates)}] were left open)",
-                _ => $"no event or post names it by an id that no other tag could have (ids left open: [{string.Join(", ", candidates)}])",
+                _ => $"the events and posts that list it leave its id open: another tag could have it just as well (ids left open: [{string.Join(", ", candidates)}])",
             };
             _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED", $"tags {tag.Name}: source id unknown: {why}.",
                 "Links to this tag are not imported; set them by hand after the import.", tagTable.Name, tag.Name));
