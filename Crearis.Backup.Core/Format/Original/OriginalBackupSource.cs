@@ -15,6 +15,7 @@ internal sealed class OriginalBackupSource : IBackupSource
     private readonly Lock _lock = new();
     private readonly List<BackupIssue> _issues = [];
     private readonly Dictionary<string, IReadOnlyList<BackupRow>> _converted = new(StringComparer.Ordinal);
+    private readonly OriginalLinkRecovery _recovery;
     private bool _disposed;
 
     public OriginalBackupSource(OriginalArchive archive, DatabaseCatalog catalog)
@@ -22,6 +23,9 @@ internal sealed class OriginalBackupSource : IBackupSource
         _archive = archive;
         _catalog = catalog;
         Summary = archive.Summary ?? throw new ArgumentException("Only a verified archive can be opened.", nameof(archive));
+        // The links the file implies without carrying them (tag ids, events'/posts' ids, junction rows by natural key).
+        _recovery = OriginalLinkRecovery.Analyze(archive);
+        _issues.AddRange(_recovery.Issues);
     }
 
     public BackupSummary Summary { get; }
@@ -68,7 +72,7 @@ internal sealed class OriginalBackupSource : IBackupSource
                 "If these rows matter, import into a database with the Crearis schema.", table: table));
             return [];
         }
-        var (rows, issues) = OriginalRowConverter.Convert(original, schema);
+        var (rows, issues) = OriginalRowConverter.Convert(original, schema, line => _recovery.For(table, line));
         _issues.AddRange(issues);
         return rows;
     }

@@ -33,15 +33,20 @@ internal sealed partial class OriginalRowConverter
     private readonly Dictionary<string, NumberedText> _numberedText = new(StringComparer.Ordinal);
     private readonly List<string> _numberedTextOrder = [];
 
-    private OriginalRowConverter(OriginalTable table, TableSchema schema)
+    private readonly Func<long, RowLinks?>? _links;
+
+    private OriginalRowConverter(OriginalTable table, TableSchema schema, Func<long, RowLinks?>? links)
     {
         _table = table;
         _schema = schema;
+        _links = links;
     }
 
-    public static (IReadOnlyList<BackupRow> Rows, IReadOnlyList<BackupIssue> Issues) Convert(OriginalTable table, TableSchema schema)
+    /// <param name="links">What link recovery proved for a row (by its 1-based line): its source id and references by natural key.</param>
+    public static (IReadOnlyList<BackupRow> Rows, IReadOnlyList<BackupIssue> Issues) Convert(OriginalTable table, TableSchema schema,
+        Func<long, RowLinks?>? links = null)
     {
-        var converter = new OriginalRowConverter(table, schema);
+        var converter = new OriginalRowConverter(table, schema, links);
         var rows = new List<BackupRow>(table.Rows.GetArrayLength());
         var line = 0L;
         foreach (var row in table.Rows.EnumerateArray())
@@ -58,7 +63,12 @@ internal sealed partial class OriginalRowConverter
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             List<(string Column, string KeyColumn, string Value)>? references = null;
+            var recovered = _links?.Invoke(line);
             writer.WriteStartObject();
+            // A source id the file leaves out but its other rows prove (see OriginalLinkRecovery).
+            if (recovered?.Id is { } id && _schema.Column("id") is not null && !row.TryGetProperty("id", out _))
+                writer.WriteNumber("id", id);
+            if (recovered is { References.Count: > 0 }) (references ??= []).AddRange(recovered.References);
             foreach (var property in row.EnumerateObject())
             {
                 if (LateSeedReferences.TryGetValue((_table.Name, property.Name), out var reference))

@@ -1,0 +1,297 @@
+using System.Text.Json;
+using Crearis.Backup.Core.Results;
+
+namespace Crearis.Backup.Core.Format.Original;
+
+/// <summary>What recovery adds to one row of the file: its proven source id, and references by natural key.</summary>
+internal sealed record RowLinks(long? Id, IReadOnlyList<(string Column, string KeyColumn, string Value)> References);
+
+/// <summary>
+/// Recovers the links the original format implies without carrying them. The file has no ids for tags, events and
+/// posts, but events and posts carry the platform's cached tag lists: tags_ids (the tag ids, ascending) and
+/// tags_display (each tag's name_i18n in the row's language, else its name). Together they pin tag ids to tags
+/// (<see cref="TagIdSolver"/>). The platform's trigger keeps tags_ids exactly the set of the row's events_tags /
+/// posts_tags links, so an event whose tag set no other event has is the event of the one junction group (the file's
+/// junction rows grouped by their raw event id) with that set: that proves the event's source id, and each of the
+/// group's rows whose tag id is pinned becomes a link by natural keys (event xmlid, tag name) that keeps its own
+/// created_at. Nothing else is linked: ids several tags could have, events that share their tag set with others and
+/// rows whose caches contradict themselves are reported, with the reason.
+/// </summary>
+internal sealed class OriginalLinkRecovery
+{
+    private readonly Dictionary<string, Dictionary<long, RowLinks>> _links = new(StringComparer.Ordinal);
+    private readonly List<BackupIssue> _issues = [];
+
+    private OriginalLinkRecovery()
+    {
+    }
+
+    public IReadOnlyList<BackupIssue> Issues => _issues;
+
+    /// <summary>What recovery adds to row <paramref name="line"/> (1-based, file order) of <paramref name="table"/>, if anything.</summary>
+    public RowLinks? For(string table, long line) =>
+        _links.TryGetValue(table, out var rows) && rows.TryGetValue(line, out var links) ? links : null;
+
+    public static OriginalLinkRecovery Analyze(OriginalArchive archive)
+    {
+        var recovery = new OriginalLinkRecovery();
+        if (archive.Table("tags") is { } tags) recovery.Recover(archive, tags);
+        return recovery;
+    }
+
+    private void Recover(OriginalArchive archive, OriginalTable tagTable)
+    {
+        var tags = ReadTags(tagTable);
+        var caches = new[] { ("events", "events_tags", "event_id"), ("posts", "posts_tags", "post_id") }
+            .Select(c => new CacheTable(c.Item1, c.Item2, c.Item3, archive.Table(c.Item1) is { } t ? ReadCaches(t) : []))
+            .ToList();
+
+        // ---- tag ids ← tags_ids + tags_display
+        var solver = new TagIdSolver(tags.Count);
+        foreach (var cache in caches)
+        {
+            foreach (var row in cache.Rows.Where(r => r.Ids is { Count: > 0 }))
+            {
+                if (Contradiction(row, tags) is { } why)
+                {
+                    _issues.Add(BackupIssue.Warning("TAG_CACHE_INCONSISTENT",
+                        $"{cache.Table} {row.Key}: tags_ids [{string.Join(", ", row.Ids!)}] and tags_display [{string.Join(", ", row.Labels ?? [])}] disagree ({why}); this row proves nothing about tag ids.",
+                        "Check the row's tags after the import; the platform recomputes both columns from the links that are imported.",
+                        cache.Table, row.Key, "tags_display"));
+                    row.Consistent = false;
+                    continue;
+                }
+                solver.AddRow(row.Ids!, row.Labels!, t => tags[t].Label(row.Lang));
+            }
+        }
+        var solved = solver.Solve();
+        var pinned = solved.Pinned;
+        ReportTags(tagTable, tags, caches, solved);
+
+        var tagLinks = new Dictionary<long, RowLinks>();
+        foreach (var (id, t) in pinned) tagLinks[tags[t].Line] = new RowLinks(id, []);
+        _links["tags"] = tagLinks;
+
+        // ---- events/posts ids and their junction rows ← the trigger's rule "tags_ids = the row's links"
+        foreach (var cache in caches)
+            RecoverJunction(archive, cache, tags, pinned);
+
+        ReportEventInstructors(archive, caches[0]);
+    }
+
+    private void RecoverJunction(OriginalArchive archive, CacheTable cache, List<TagRow> tags, IReadOnlyDictionary<long, int> pinned)
+    {
+        if (archive.Table(cache.Junction) is not { } junction || junction.RowCount == 0) return;
+        var rows = ReadJunction(junction, cache.ParentColumn);
+        var groups = rows.Where(r => r.Parent is not null && r.Tag is not null)
+            .GroupBy(r => r.Parent!.Value)
+            .ToDictionary(g => g.Key, g => SetKey(g.Select(r => r.Tag!.Value)));
+        var groupsBySet = groups.GroupBy(g => g.Value, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(p => p.Key).ToList(), StringComparer.Ordinal);
+        var rowsBySet = cache.Rows.Where(r => r.Ids is { Count: > 0 })
+            .GroupBy(r => SetKey(r.Ids!), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+
+        // A tag set that exactly one row and exactly one junction group have pairs them: the group's id is the row's.
+        var parentOf = new Dictionary<long, CacheRow>();
+        var rowIds = new Dictionary<long, RowLinks>();
+        foreach (var (set, owners) in rowsBySet)
+        {
+            var found = groupsBySet.GetValueOrDefault(set) ?? [];
+            if (owners.Count == 1 && found.Count == 1)
+            {
+                parentOf[found[0]] = owners[0];
+                rowIds[owners[0].Line] = new RowLinks(found[0], []);
+            }
+        }
+        _links[cache.Table] = rowIds;
+
+        var refs = new Dictionary<long, RowLinks>();
+        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Unresolved(string reason) => reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+        foreach (var row in rows)
+        {
+            if (row.Parent is not { } parent || row.Tag is not { } tag)
+            {
+                Unresolved($"its {cache.ParentColumn} or tag_id is not a number");
+                continue;
+            }
+            if (parentOf.GetValueOrDefault(parent) is not { } owner)
+            {
+                var set = groups[parent];
+                var owners = rowsBySet.GetValueOrDefault(set) ?? [];
+                var others = groupsBySet[set].Count;
+                Unresolved(owners.Count == others
+                    ? $"{owners.Count} {cache.Table} ({string.Join(", ", owners.Select(o => o.Key))}) share the tag ids [{set}], so which file row belongs to which is not proven (their links follow from tags_ids, but the importer cannot yet take a link named only by natural keys)"
+                    : $"{others} {cache.Junction} group(s) have the tag ids [{set}] but {owners.Count} {cache.Table} row(s) have them in tags_ids, so the cache and the links disagree");
+                continue;
+            }
+            if (owner.Xmlid is null)
+            {
+                Unresolved($"its {cache.Table[..^1]} has no xmlid to name it by");
+                continue;
+            }
+            if (!pinned.TryGetValue(tag, out var t))
+            {
+                Unresolved($"tag id {tag} is not pinned to one tag");
+                continue;
+            }
+            refs[row.Line] = new RowLinks(null,
+            [
+                (cache.ParentColumn, "xmlid", owner.Xmlid),
+                ("tag_id", "name", tags[t].Name),
+            ]);
+        }
+        _links[cache.Junction] = refs;
+
+        _issues.Add(BackupIssue.Warning(refs.Count > 0 ? "LINK_RECOVERED" : "LINK_NOT_RECOVERED",
+            $"{cache.Junction}: {refs.Count} of {rows.Count} rows recovered from {cache.Table}.tags_ids + tags_display: the tag ids are pinned to tags, " +
+            $"and each row's {cache.Table[..^1]} is the only one whose tags_ids equal the tag set of the row's group; created_at is the row's own. " +
+            $"{rowIds.Count} of {cache.Rows.Count} {cache.Table} rows thereby have their source id proven.",
+            rows.Count == refs.Count ? null : "The rows left over are imported only if their ids resolve; see LINK_NOT_RECOVERED.",
+            cache.Junction));
+        foreach (var (reason, count) in reasons)
+        {
+            _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED",
+                $"{cache.Junction}: {count} row(s) stay unresolvable: {reason}.",
+                "Set these links by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
+                cache.Junction));
+        }
+        var unkeyed = cache.Rows.Where(r => r.Ids is { Count: > 0 } && !rowIds.ContainsKey(r.Line)).Select(r => r.Key).ToList();
+        if (unkeyed.Count > 0)
+        {
+            _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED",
+                $"{cache.Table}: the source id of {unkeyed.Count} row(s) with tags stays unknown ({string.Join(", ", unkeyed.Take(10))}{(unkeyed.Count > 10 ? ", …" : "")}): their tag set is not unique or no junction group matches it.",
+                null, cache.Table));
+        }
+    }
+
+    private void ReportTags(OriginalTable tagTable, List<TagRow> tags, List<CacheTable> caches, SolverResult solved)
+    {
+        var cacheRows = caches.Sum(c => c.Rows.Count(r => r.Ids is { Count: > 0 } && r.Consistent));
+        _issues.Add(BackupIssue.Warning(solved.Pinned.Count > 0 ? "LINK_RECOVERED" : "LINK_NOT_RECOVERED",
+            $"tags: {solved.Pinned.Count} of {tags.Count} source ids pinned from the tags_ids + tags_display of {cacheRows} events/posts rows " +
+            "(every assignment of ids to tags consistent with those rows agrees on them); links by tag id (posts.tag_ids, the junction rows) resolve through them.",
+            null, tagTable.Name));
+        var used = solved.Pinned.Values.ToHashSet();
+        var candidates = solved.Unpinned;
+        // A tag whose label no consistent row shows is listed by no event or post at all.
+        var listed = caches.SelectMany(c => c.Rows.Where(r => r.Ids is { Count: > 0 } && r.Consistent))
+            .SelectMany(r => r.Labels!.Select(l => (r.Lang, Label: l))).ToHashSet();
+        foreach (var (tag, t) in tags.Select((tag, t) => (tag, t)).Where(p => !used.Contains(p.t)))
+        {
+            var why = solved.State switch
+            {
+                SolverState.Contradictory => "the cached tag lists of events and posts contradict each other, so no tag id is pinned",
+                _ when !listed.Any(l => tag.Label(l.Lang) == l.Label) => "no event or post lists it, so nothing in the file names its id",
+                SolverState.Undecided => $"its id could not be decided (the ids [{string.Join(", ", candidates)}] were left open)",
+                _ => $"the events and posts that list it leave its id open: another tag could have it just as well (ids left open: [{string.Join(", ", candidates)}])",
+            };
+            _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED", $"tags {tag.Name}: source id unknown: {why}.",
+                "Links to this tag are not imported; set them by hand after the import.", tagTable.Name, tag.Name));
+        }
+    }
+
+    private void ReportEventInstructors(OriginalArchive archive, CacheTable events)
+    {
+        if (archive.Table("event_instructors") is not { } table || table.RowCount == 0) return;
+        var proven = _links.GetValueOrDefault("events")?.Values.Select(l => l.Id!.Value).ToHashSet() ?? [];
+        var eventSide = ReadJunction(table, "event_id").Count(r => r.Parent is { } p && proven.Contains(p));
+        _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED",
+            $"event_instructors: {table.RowCount} row(s) stay unresolvable: instructors carry no id in the file, and nothing pairs an instructor id with an instructor's xmlid " +
+            $"(event_instructors.instructor_id and events.public_user are bare ids; users name their instructor by xmlid, without its id). " +
+            $"The event of {eventSide} of them is proven by its tag set; the instructor of none.",
+            "Set the instructors of events by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
+            table.Name));
+    }
+
+    // Why the row's ids and labels cannot describe the same tags, or null when they can.
+    private static string? Contradiction(CacheRow row, List<TagRow> tags)
+    {
+        if (row.Labels is null) return "tags_display is not a list of texts";
+        if (row.Ids!.Count != row.Labels.Count) return $"{row.Ids.Count} ids but {row.Labels.Count} labels";
+        if (row.Ids.Distinct().Count() != row.Ids.Count) return "an id occurs twice";
+        var known = tags.Select(t => t.Label(row.Lang)).ToHashSet(StringComparer.Ordinal);
+        var strangers = row.Labels.Where(l => !known.Contains(l)).ToList();
+        return strangers.Count > 0 ? $"no tag shows the label {string.Join(", ", strangers.Select(s => $"\"{s}\""))} in language {row.Lang ?? "(none)"}" : null;
+    }
+
+    private static string SetKey(IEnumerable<long> ids) => string.Join(", ", ids.Distinct().Order());
+
+    private static List<TagRow> ReadTags(OriginalTable table)
+    {
+        var rows = new List<TagRow>();
+        var line = 0L;
+        foreach (var row in table.Rows.EnumerateArray())
+        {
+            line++;
+            if (!row.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String) continue;
+            rows.Add(new TagRow(line, name.GetString()!, row.TryGetProperty("name_i18n", out var i18n) ? i18n : default));
+        }
+        // Names are unique in the platform (idx_tags_name); a name twice would make "the tag named x" ambiguous.
+        return rows.GroupBy(r => r.Name, StringComparer.Ordinal).Where(g => g.Count() == 1).Select(g => g.Single()).ToList();
+    }
+
+    private static List<CacheRow> ReadCaches(OriginalTable table)
+    {
+        var rows = new List<CacheRow>();
+        var line = 0L;
+        foreach (var row in table.Rows.EnumerateArray())
+        {
+            line++;
+            var xmlid = row.TryGetProperty("xmlid", out var x) && x.ValueKind == JsonValueKind.String ? x.GetString() : null;
+            var lang = row.TryGetProperty("lang", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString() : null;
+            List<long>? ids = null;
+            if (row.TryGetProperty("tags_ids", out var i) && i.ValueKind == JsonValueKind.Array
+                && i.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out _)))
+                ids = i.EnumerateArray().Select(e => e.GetInt64()).ToList();
+            List<string>? labels = null;
+            if (row.TryGetProperty("tags_display", out var d) && d.ValueKind == JsonValueKind.Array
+                && d.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String))
+                labels = d.EnumerateArray().Select(e => e.GetString()!).ToList();
+            rows.Add(new CacheRow(line, xmlid, lang, ids, labels));
+        }
+        return rows;
+    }
+
+    private static List<JunctionRow> ReadJunction(OriginalTable table, string parentColumn)
+    {
+        var rows = new List<JunctionRow>();
+        var line = 0L;
+        foreach (var row in table.Rows.EnumerateArray())
+        {
+            line++;
+            rows.Add(new JunctionRow(line, Number(row, parentColumn), Number(row, "tag_id")));
+        }
+        return rows;
+    }
+
+    private static long? Number(JsonElement row, string column) =>
+        row.TryGetProperty(column, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : null;
+
+    /// <param name="I18n">name_i18n as exported (an object of language → label), or undefined/null.</param>
+    private sealed record TagRow(long Line, string Name, JsonElement I18n)
+    {
+        /// <summary>The platform's rule: <c>COALESCE(name_i18n ->> lang, name)</c>.</summary>
+        public string Label(string? lang)
+        {
+            if (lang is null || I18n.ValueKind != JsonValueKind.Object || !I18n.TryGetProperty(lang, out var value)) return Name;
+            return value.ValueKind switch
+            {
+                JsonValueKind.Null => Name,
+                JsonValueKind.String => value.GetString()!,
+                _ => value.GetRawText(),
+            };
+        }
+    }
+
+    private sealed record CacheRow(long Line, string? Xmlid, string? Lang, List<long>? Ids, List<string>? Labels)
+    {
+        public bool Consistent { get; set; } = true;
+        public string Key => Xmlid ?? $"row {Line}";
+    }
+
+    private sealed record JunctionRow(long Line, long? Parent, long? Tag);
+
+    private sealed record CacheTable(string Table, string Junction, string ParentColumn, List<CacheRow> Rows);
+}
