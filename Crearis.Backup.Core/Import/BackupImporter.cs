@@ -591,9 +591,13 @@ internal sealed class ImportSession(
         {
             if (!keys[i].IsReference) continue;
             var part = model.Profile.NaturalKey[i];
+            // The original format may name the parent by its natural key ("$ref") instead of its id.
+            var given = _keyHints.Contains(name + "." + part.Column)
+                ? $"coalesce(r.{Sql.Ident(part.Column)}::text, r.{Sql.Ident("ref__" + part.Column)}::text)"
+                : $"r.{Sql.Ident(part.Column)}::text";
             await CollectAsync(
                 $"UPDATE {Map(name)} m SET skip = 'REF_UNRESOLVED' FROM {Rec(name)} r WHERE r.line = m.line AND m.skip IS NULL " +
-                $"AND r.{Sql.Ident(part.Column)} IS NOT NULL AND m.k{i} IS NULL RETURNING m.line::text || ' (' || r.{Sql.Ident(part.Column)}::text || ')'", ct, what =>
+                $"AND {given} IS NOT NULL AND m.k{i} IS NULL RETURNING m.line::text || ' (' || {given} || ')'", ct, what =>
                     report(UnresolvedIssue(model, part.Column, part.ReferencedTable!, what, required: true)));
         }
         // The same natural key twice in one backup: which row would win is not ours to guess.
