@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Planning;
+using Crearis.Backup.Core.Profile;
+using Crearis.Backup.Core.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Crearis.Backup.Core.Import;
+
+/// <summary>Derived columns: the values the platform's triggers maintain, put back where the backup carries them and the platform lets them stand.</summary>
+internal sealed partial class ImportSession
+{
+    /// <summary>
+    /// Values that platform triggers maintain (is_user, regio_id, img_* …) depend on the order in which rows were
+    /// written, in the source as here. For the rows this run inserted (and, when merging, every matched row), put back
+    /// the backup's values wherever the triggers let them stand, so the copy equals its source; where a trigger
+    /// recomputes on every write, its value wins.
+    /// </summary>
+    private async Task RestoreDerivedAsync(CancellationToken ct)
+    {
+        var scope = options.Mode == ImportMode.Merge ? "m.present" : "m.inserted";
+        foreach (var model in _plan.Order.Where(m => _written.Contains(m.Name) && m.IdColumn is not null))
+        {
+            // Only what the backup carries: a derived column it lacks is left as the platform's triggers made it.
+            var carried = _carried.GetValueOrDefault(model.Name, []);
+            var derived = model.Schema.Writable.Where(c => model.Profile.IsDerived(c.Name) && c.Name != model.IdColumn && carried.Contains(c.Name)).ToList();
+            if (derived.Count == 0) continue;
+            // One column at a time: triggers fire on "UPDATE OF column" whether or not its value changes.
+            foreach (var column in derived)
+            {
+                At("derived", model.Name, column.Name);
+                var reference = model.ReferenceOf(column.Name);
+                var value = reference is not null ? ResolveExpression(model, reference, column) : "r." + Sql.Ident(column.Name);
+                // A link the backup cannot resolve is left as the platform computed it.
+                var resolvable = reference is null ? "true" : $"NOT ({_refs.Unresolved(reference, column.Name, value)})";
+                var name = Sql.Ident(column.Name);
+                await ExecAsync(
+                    $"UPDATE public.{Sql.Ident(model.Name)} x SET {name} = v.val FROM (SELECT m.dst, {value} AS val FROM {Rec(model.Name)} r " +
+                    $"JOIN {Map(model.Name)} m ON m.line = r.line WHERE {scope} AND m.skip IS NULL AND {resolvable}) v " +
+                    $"WHERE x.{Sql.Ident(model.IdColumn!)} = v.dst AND x.{name} IS DISTINCT FROM v.val", ct);
+            }
+        }
+    }
+}

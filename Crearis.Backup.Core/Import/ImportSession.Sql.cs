@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Planning;
+using Crearis.Backup.Core.Profile;
+using Crearis.Backup.Core.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Crearis.Backup.Core.Import;
+
+/// <summary>SQL plumbing: statements on the import's connection and transaction, without timeout; refused ones logged at debug level.</summary>
+internal sealed partial class ImportSession
+{
+    private async Task<int> ExecAsync(string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, _tx) { CommandTimeout = 0 };
+        try
+        {
+            return await cmd.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e)
+        {
+            _log.LogDebug("Refused ({Message}): {Sql}", e.MessageText, sql[..Math.Min(sql.Length, 2000)]);
+            throw;
+        }
+    }
+
+    private async Task<long> ScalarAsync(string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn, _tx) { CommandTimeout = 0 };
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
+    }
+
+    private async Task CollectAsync(string sql, CancellationToken ct, Action<string> each, bool distinct = false)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await using var cmd = new NpgsqlCommand(sql, conn, _tx) { CommandTimeout = 0 };
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var n = 0;
+        while (await reader.ReadAsync(ct))
+        {
+            var value = reader.IsDBNull(0) ? "(null)" : reader.GetString(0);
+            if (distinct && !seen.Add(value)) continue;
+            if (n++ < ListedPerCode) each(value);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Planning;
+using Crearis.Backup.Core.Profile;
+using Crearis.Backup.Core.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Crearis.Backup.Core.Import;
+
+/// <summary>Staging: every table of the backup streamed into a temporary table with binary COPY and parsed by the server into typed rows.</summary>
+internal sealed partial class ImportSession
+{
+    private static string Stage(string table) => Sql.Ident("_stage_" + table);
+    private static string Rec(string table) => Sql.Ident("_rec_" + table);
+    private static string Res(string table) => Sql.Ident("_res_" + table);
+    private static string Map(string table) => ReferenceSql.Map(table);
+
+    private async Task StageAsync(TableModel model, CancellationToken ct)
+    {
+        var total = source.Summary.Tables.First(t => t.Table == model.Name).Rows;
+        await ExecAsync($"CREATE TEMP TABLE {Stage(model.Name)} (line bigint PRIMARY KEY, doc jsonb NOT NULL) ON COMMIT DROP", ct);
+        long rows = 0;
+        await using (var copy = await conn.BeginBinaryImportAsync($"COPY {Stage(model.Name)} (line, doc) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            await foreach (var row in source.ReadRowsAsync(model.Name, ct))
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(row.Line, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(row.Json, NpgsqlDbType.Jsonb, ct);
+                rows++;
+                _tracker.Report("stage", model.Name, rows, total, 1);
+            }
+            await copy.CompleteAsync(ct);
+        }
+
+        // Which columns the backup carries at all: a column no row holds is never written — an insert leaves it to the
+        // target's default and the platform's triggers, a merge keeps the target's value. Links the original format
+        // carries by natural key ("$ref") count as carried.
+        var carried = new HashSet<string>(StringComparer.Ordinal);
+        await using (var keysCmd = new NpgsqlCommand(
+            $"SELECT DISTINCT k FROM {Stage(model.Name)} s, jsonb_object_keys(s.doc) k WHERE k NOT LIKE '$%' " +
+            $"UNION SELECT DISTINCT k FROM {Stage(model.Name)} s, jsonb_object_keys(CASE jsonb_typeof(s.doc -> '$ref') WHEN 'object' THEN s.doc -> '$ref' ELSE '{{}}' END) k", conn, _tx))
+        await using (var keysReader = await keysCmd.ExecuteReaderAsync(ct))
+            while (await keysReader.ReadAsync(ct)) carried.Add(keysReader.GetString(0));
+        _carried[model.Name] = carried;
+
+        // Typed rows: the server parses every value by the target column's type.
+        var refColumns = model.References.Where(r => r.Shape == ReferenceShape.Scalar)
+            .Select(r => $", s.doc -> '$ref' -> {Sql.Literal(r.Column)} AS {Sql.Ident("ref__" + r.Column)}");
+        try
+        {
+            await _phases.CreateSavepointAsync("stage_parse", ct);
+            await ExecAsync(
+                $"CREATE TEMP TABLE {Rec(model.Name)} ON COMMIT DROP AS SELECT s.line{string.Concat(refColumns)}, r.* " +
+                $"FROM {Stage(model.Name)} s CROSS JOIN LATERAL jsonb_populate_record(NULL::public.{Sql.Ident(model.Name)}, s.doc - '$ref' - '$jsonnull') r", ct);
+            await _phases.ReleaseSavepointAsync("stage_parse", ct);
+        }
+        catch (PostgresException e)
+        {
+            await _phases.RollbackToSavepointAsync("stage_parse", ct);
+            await DiagnoseParseAsync(model, e, ct);
+            throw new ImportAbortedException();
+        }
+        foreach (var column in model.Schema.Writable.Where(c => c.IsJsonb))
+        {
+            await ExecAsync($"UPDATE {Rec(model.Name)} r SET {Sql.Ident(column.Name)} = 'null'::jsonb FROM {Stage(model.Name)} s " +
+                            $"WHERE s.line = r.line AND s.doc -> '$jsonnull' ? {Sql.Literal(column.Name)}", ct);
+        }
+        foreach (var reference in model.References.Where(r => r.Shape == ReferenceShape.Scalar))
+        {
+            if (await ScalarAsync($"SELECT count(*) FROM (SELECT 1 FROM {Rec(model.Name)} WHERE {Sql.Ident("ref__" + reference.Column)} IS NOT NULL LIMIT 1) h", ct) > 0)
+                _keyHints.Add(model.Name + "." + reference.Column);
+        }
+        await ExecAsync($"DROP TABLE {Stage(model.Name)}", ct);
+        await ExecAsync($"CREATE INDEX ON {Rec(model.Name)} (line)", ct);
+    }
+
+    /// <summary>A value the server could not parse: find the row(s) one by one to name them.</summary>
+    private async Task DiagnoseParseAsync(TableModel model, PostgresException first, CancellationToken ct)
+    {
+        var found = 0;
+        await using var cmd = new NpgsqlCommand($"SELECT line, doc::text FROM {Stage(model.Name)} ORDER BY line", conn, _tx);
+        var rows = new List<(long, string)>();
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) rows.Add((reader.GetInt64(0), reader.GetString(1)));
+        foreach (var (line, doc) in rows)
+        {
+            await _phases.CreateSavepointAsync("parse_row", ct);
+            try
+            {
+                await using var probe = new NpgsqlCommand(
+                    $"SELECT 1 FROM jsonb_populate_record(NULL::public.{Sql.Ident(model.Name)}, $1::jsonb - '$ref' - '$jsonnull')", conn, _tx);
+                probe.Parameters.AddWithValue(doc);
+                await probe.ExecuteScalarAsync(ct);
+                await _phases.ReleaseSavepointAsync("parse_row", ct);
+            }
+            catch (PostgresException e)
+            {
+                await _phases.RollbackToSavepointAsync("parse_row", ct);
+                _errors.Add(BackupIssue.Error("BAD_VALUE", $"{model.Name} row {line}: {e.MessageText}",
+                    "The backup holds a value this database's column type does not accept; check the schema versions.",
+                    model.Name, $"line {line}", e.ColumnName, phase: "stage"));
+                if (++found >= ListedPerCode) break;
+            }
+        }
+        if (found == 0)
+            _errors.Add(await _describe.DescribeAsync(first, "stage", model.Name, ct: ct));
+    }
+}

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Planning;
+using Crearis.Backup.Core.Profile;
+using Crearis.Backup.Core.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Crearis.Backup.Core.Import;
+
+/// <summary>Key matching and table writing: one table's id map by natural key, its references translated, new rows inserted and (merge) changed rows updated, set-based.</summary>
+internal sealed partial class ImportSession
+{
+    private sealed record KeyExpr(string Sql, bool IsReference, bool Nullable);
+
+    private async Task RunTableAsync(TableModel model, bool write, CancellationToken ct)
+    {
+        var name = model.Name;
+        var total = source.Summary.Tables.First(t => t.Table == name).Rows;
+        var summary = source.Summary.Tables.First(t => t.Table == name);
+        var id = model.IdColumn;
+        var idType = id is null ? "bigint" : model.Schema.Column(id)!.Type;
+        var keys = model.Profile.NaturalKey.Select(k => new KeyExpr(
+            k.ReferencedTable is null ? "r." + Sql.Ident(k.Column)
+                : _refs.Resolve(ReferenceSpec.To(k.Column, k.ReferencedTable), k.Column, "integer", keyHint: _keyHints.Contains(name + "." + k.Column)),
+            k.ReferencedTable is not null, model.Schema.Column(k.Column)!.IsNullable)).ToList();
+
+        // The id map of this table: one row per backup row, with its natural key resolved in the target's terms.
+        var keyColumns = string.Concat(keys.Select((k, i) => $", {k.Sql} AS k{i}"));
+        var src = id is null ? "NULL::bigint" : $"r.{Sql.Ident(id)}";
+        await ExecAsync(
+            $"CREATE TEMP TABLE {Map(name)} ON COMMIT DROP AS SELECT r.line, {src} AS src, NULL::{idType} AS dst, " +
+            $"false AS present, false AS inserted, false AS changed, false AS lossy, NULL::text AS skip{keyColumns} FROM {Rec(name)} r", ct);
+
+        await ValidateKeysAsync(model, keys, write, ct);
+
+        var match = string.Join(" AND ", keys.Select((k, i) =>
+        {
+            var column = "x." + Sql.Ident(model.Profile.NaturalKey[i].Column);
+            // "=" lets PostgreSQL hash or index the match; IS NOT DISTINCT FROM would make it compare every pair.
+            // A one-column key is never NULL here (such rows were set aside as KEY_NULL), so "=" is exact.
+            return k.Nullable && keys.Count > 1 ? $"{column} IS NOT DISTINCT FROM m.k{i}" : $"{column} = m.k{i}";
+        }));
+        var dst = id is null ? "NULL" : "x." + Sql.Ident(id);
+        await ExecAsync($"UPDATE {Map(name)} m SET present = true, dst = {dst} FROM public.{Sql.Ident(name)} x WHERE m.skip IS NULL AND {match}", ct);
+        await ExecAsync($"CREATE INDEX ON {Map(name)} (src)", ct);
+        await ExecAsync($"CREATE INDEX ON {Map(name)} (line)", ct);
+        await ExecAsync($"ANALYZE {Map(name)}", ct);
+        _mapped.Add(name);
+        _tracker.Report("map", name, total, total, write ? 0 : total);
+
+        if (!write) return;
+
+        // Values to write, references translated; deferred references wait for the late-seeding pass.
+        var carried = _carried.GetValueOrDefault(name) ?? [];
+        var writable = model.Schema.Writable.Where(c => !(model.HasSurrogateId && c.Name == id) && carried.Contains(c.Name)).ToList();
+        var select = new List<string>();
+        var unresolved = new List<(ReferenceSpec Ref, string Flag)>();
+        foreach (var column in writable)
+        {
+            var reference = model.ReferenceOf(column.Name);
+            string value;
+            if (reference is null && column.Name == id && model.KeepsSourceIdWhenFree)
+            {
+                // A text surrogate (pages.id, a uuid): the source's id is kept where the target does not use it for
+                // another row; otherwise the target makes a new one. References reach it through the id map.
+                value = $"CASE WHEN r.{Sql.Ident(id)} IS NULL OR EXISTS (SELECT 1 FROM public.{Sql.Ident(name)} t WHERE t.{Sql.Ident(id)} = r.{Sql.Ident(id)}) " +
+                        $"THEN {column.Default} ELSE r.{Sql.Ident(id)} END";
+            }
+            else if (reference is null) value = "r." + Sql.Ident(column.Name);
+            else if (_plan.IsDeferred(name, column.Name)) value = $"NULL::{column.Type}";
+            else
+            {
+                value = ResolveExpression(model, reference, column);
+                var flag = "unres__" + column.Name;
+                select.Add($"{_refs.Unresolved(reference, column.Name, value)} AS {Sql.Ident(flag)}");
+                unresolved.Add((reference, flag));
+            }
+            select.Add($"{value} AS {Sql.Ident(column.Name)}");
+        }
+        await ExecAsync($"CREATE TEMP TABLE {Res(name)} ON COMMIT DROP AS SELECT r.line, {string.Join(", ", select)} FROM {Rec(name)} r", ct);
+        await ExecAsync($"CREATE INDEX ON {Res(name)} (line)", ct);
+        foreach (var (reference, flag) in unresolved)
+            await ReportUnresolvedAsync(model, reference, flag, summary, ct);
+
+        var insertColumns = string.Join(", ", writable.Select(c => Sql.Ident(c.Name)));
+        var insertValues = string.Join(", ", writable.Select(c => "v." + Sql.Ident(c.Name)));
+        var newRows = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND NOT m.present";
+        var inserted = await ApplyAsync(model,
+            filter => $"INSERT INTO public.{Sql.Ident(name)} ({insertColumns}) SELECT {insertValues} {newRows}{filter} ORDER BY v.line", newRows, ct);
+
+        // The rows just written get their target ids.
+        await ExecAsync($"UPDATE {Map(name)} m SET present = true, inserted = true, dst = {dst} FROM public.{Sql.Ident(name)} x " +
+                        $"WHERE m.skip IS NULL AND NOT m.present AND {match}", ct);
+
+        long updated = 0;
+        if (options.Mode == ImportMode.Merge)
+        {
+            var keyColumnNames = model.Profile.NaturalKey.Select(k => k.Column).ToHashSet(StringComparer.Ordinal);
+            var compared = writable.Where(c => c.Name != id && !keyColumnNames.Contains(c.Name) &&
+                                               !model.Profile.IsDerived(c.Name) && !_plan.IsDeferred(name, c.Name)).ToList();
+            if (compared.Count > 0)
+            {
+                var targetColumns = string.Join(", ", compared.Select(c => Sql.Ident(c.Name)));
+                // A link the backup cannot resolve (its target row is not in the file) keeps the target's value.
+                var newValues = string.Join(", ", compared.Select(c => MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name))));
+                var oldValues = string.Join(", ", compared.Select(c => "x." + Sql.Ident(c.Name)));
+                var rowMatch = id is null ? match : $"x.{Sql.Ident(id)} = m.dst";
+                await CollectExamplesAsync(model, compared, newValues, rowMatch, ct);
+                var matched = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND m.present AND NOT m.inserted";
+                updated = await ApplyAsync(model, filter =>
+                    $"WITH changed AS (UPDATE public.{Sql.Ident(name)} x SET ({targetColumns}) = ROW({newValues}) " +
+                    $"{matched} AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}){filter} " +
+                    $"RETURNING m.line) UPDATE {Map(name)} mm SET changed = true FROM changed c WHERE mm.line = c.line", matched, ct);
+            }
+        }
+        _written.Add(name);
+        var skipped = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE skip IS NOT NULL", ct);
+        _counts[name] = new TableCounts
+        {
+            Total = total, Inserted = inserted, Updated = updated, Skipped = skipped,
+            Unchanged = total - inserted - updated - skipped,
+        };
+        if (skipped > 0) _skipped = true;
+        _tracker.Report("write", name, total, total, total);
+        await ListMissingAsync(model, ct);
+    }
+
+    /// <summary>
+    /// The value a merge writes into a column: the backup's, except where the backup cannot say more than the target
+    /// holds — a link it cannot resolve keeps the target's link; from the original format, a timestamp it carries only
+    /// to the millisecond (JavaScript dates) or a text it wrote as a number keeps the target's value where both agree.
+    /// </summary>
+    private string MergedValue(ColumnSchema column, bool isReference)
+    {
+        var (x, v) = ("x." + Sql.Ident(column.Name), "v." + Sql.Ident(column.Name));
+        if (isReference) return $"CASE WHEN v.{Sql.Ident("unres__" + column.Name)} THEN {x} ELSE {v} END";
+        if (source.Summary.Format != BackupFormat.Original) return v;
+        if (column.Type.StartsWith("timestamp", StringComparison.Ordinal))
+            return $"CASE WHEN date_trunc('milliseconds', {x}) = {v} THEN {x} ELSE {v} END";
+        // The original exporter wrote numeric-looking text as a number ('01097' → 1097): the same number is no change.
+        if (column.IsText && !column.IsArray)
+            return $"CASE WHEN {x} ~ '^-?[0-9]{{1,30}}([.][0-9]{{1,30}})?$' AND {v} ~ '^-?[0-9]{{1,30}}([.][0-9]{{1,30}})?$' " +
+                   $"AND {x}::numeric = {v}::numeric THEN {x} ELSE {v} END";
+        return v;
+    }
+
+    /// <summary>Before the merge writes, keeps a few rows it will change, with each changed field before → after.</summary>
+    private async Task CollectExamplesAsync(TableModel model, List<ColumnSchema> compared, string newValues, string rowMatch, CancellationToken ct)
+    {
+        var name = model.Name;
+        var diff = string.Join(" || ", compared.Select(c =>
+            $"jsonb_build_object({Sql.Literal(c.Name)}, CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM v.{Sql.Ident(c.Name)} " +
+            $"THEN jsonb_build_array(x.{Sql.Ident(c.Name)}::text, v.{Sql.Ident(c.Name)}::text) END)"));
+        var oldValues = string.Join(", ", compared.Select(c => "x." + Sql.Ident(c.Name)));
+        var sql = $"SELECT {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
+                  $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}) " +
+                  $"ORDER BY m.line LIMIT {ExamplesPerTable}";
+        var examples = new List<ChangeExample>();
+        await using var cmd = new NpgsqlCommand(sql, conn, _tx) { CommandTimeout = 0 };
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(reader.GetString(1));
+            var changes = doc.RootElement.EnumerateObject().ToDictionary(p => p.Name,
+                p => (p.Value[0].ValueKind == System.Text.Json.JsonValueKind.Null ? null : p.Value[0].GetString(),
+                      p.Value[1].ValueKind == System.Text.Json.JsonValueKind.Null ? null : p.Value[1].GetString()));
+            examples.Add(new ChangeExample(reader.GetString(0), changes));
+        }
+        if (examples.Count > 0) _examples[name] = examples;
+    }
+
+    private string ResolveExpression(TableModel model, ReferenceSpec reference, ColumnSchema column)
+    {
+        CompositeField[]? fields = null;
+        if (reference.Shape == ReferenceShape.CompositeFields)
+            fields = _catalog.Composite(column.UdtName)!.Fields.Select(f => new CompositeField(f.Name, f.Type)).ToArray();
+        return $"CAST({_refs.Resolve(reference, column.Name, column.Type, fields, _keyHints.Contains(model.Name + "." + column.Name))} AS {column.Type})";
+    }
+
+    /// <summary>
+    /// Runs one set-based statement (an insert or an update of the rows <paramref name="candidates"/> selects, as
+    /// "FROM … v JOIN … m … WHERE …"); if the database refuses it, runs it again row by row, each in its own savepoint,
+    /// to name every row it refuses and go on with the others. Returns the rows written.
+    /// </summary>
+    private async Task<long> ApplyAsync(TableModel model, Func<string, string> statement, string candidates, CancellationToken ct)
+    {
+        var name = model.Name;
+        await _phases.CreateSavepointAsync("bulk_write", ct);
+        try
+        {
+            var n = await ExecAsync(statement(""), ct);
+            await _phases.ReleaseSavepointAsync("bulk_write", ct);
+            return n;
+        }
+        catch (PostgresException e)
+        {
+            await _phases.RollbackToSavepointAsync("bulk_write", ct);
+            _log.LogDebug("Writing {Table} set-based was refused ({Message}); naming the rows one by one", name, e.MessageText);
+        }
+
+        var lines = new List<long>();
+        await using (var cmd = new NpgsqlCommand($"SELECT v.line {candidates} ORDER BY v.line", conn, _tx))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) lines.Add(reader.GetInt64(0));
+        long written = 0;
+        var failed = 0;
+        foreach (var line in lines)
+        {
+            await _phases.CreateSavepointAsync("row_write", ct);
+            try
+            {
+                written += await ExecAsync(statement($" AND v.line = {line}"), ct);
+                await _phases.ReleaseSavepointAsync("row_write", ct);
+            }
+            catch (PostgresException e)
+            {
+                await _phases.RollbackToSavepointAsync("row_write", ct);
+                var key = await KeyOfLineAsync(model, line, ct);
+                var issue = await _describe.DescribeAsync(e, "write", name, key: key, ct: ct);
+                var lossy = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE line = {line} AND lossy", ct) > 0;
+                if (lossy)
+                {
+                    // The row lost a link the original format could not carry, and the platform refuses it without.
+                    _skipped = true;
+                    _warnings.Add(BackupIssue.Warning("REF_NOT_IN_FILE",
+                        $"{name} {key}: skipped, because a link the backup cannot carry is required here ({e.MessageText}).",
+                        "Create this row by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
+                        name, key, e.ColumnName));
+                }
+                else if (failed++ < ListedPerCode) _errors.Add(issue);
+                await ExecAsync($"UPDATE {Map(name)} SET skip = {Sql.Literal(lossy ? "REF_NOT_IN_FILE" : issue.Code)} WHERE line = {line}", ct);
+            }
+        }
+        return written;
+    }
+}
