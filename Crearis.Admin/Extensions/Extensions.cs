@@ -46,7 +46,7 @@ public static class Extensions
             var options = builder.Configuration.GetSection(CrearisOptions.Section).Get<CrearisOptions>() ?? new();
             using var loggerFactory = LoggerFactory.Create(l => l.AddConsole());
             var logger = loggerFactory.CreateLogger("Crearis.EmbeddedDatabase");
-            var embedded = await EmbeddedDatabase.StartAsync(options.EmbeddedDatabase, logger);
+            var embedded = await EmbeddedDatabase.StartAsync(options.EmbeddedDatabase, logger, adoptOrphan: true);
             builder.Configuration[$"ConnectionStrings:{AppConfiguration.CrearisConnection}"] = embedded.ConnectionString;
             services.AddSingleton(embedded);
             services.AddHostedService<EmbeddedDatabaseLifetime>();
