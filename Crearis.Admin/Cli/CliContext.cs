@@ -23,7 +23,8 @@ public sealed class CliContext : IAsyncDisposable
     {
         var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
             ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production";
-        var contentRoot = Directory.GetCurrentDirectory();
+        // The same files the web app reads, wherever the command is started from (cron, a service's ExecStartPre).
+        var contentRoot = AppConfiguration.ContentRoot([]) ?? Directory.GetCurrentDirectory();
         var builder = new ConfigurationBuilder()
             .SetBasePath(contentRoot)
             .AddJsonFile("appsettings.json", optional: true)
