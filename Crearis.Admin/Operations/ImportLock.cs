@@ -26,6 +26,7 @@ public sealed partial class ImportLock : IAsyncDisposable
     public const long Key = 0x43524541_52495331;
 
     private const string Prefix = "crearis-import";
+    private const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
     private const int MaxApplicationName = 63; // PostgreSQL cuts application_name at NAMEDATALEN - 1 bytes
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
 
@@ -124,10 +125,13 @@ public sealed partial class ImportLock : IAsyncDisposable
             name.Length > 0 ? $"another session ('{name}', PostgreSQL pid {pid})" : $"another session (PostgreSQL pid {pid})", started, null);
     }
 
-    /// <summary><c>crearis-import 2026-12-02T03:10:00Z cli:root (file.tar.gz)</c>, cut to what PostgreSQL keeps.</summary>
+    /// <summary>
+    /// <c>crearis-import 20261202T031000Z cli:root (file.tar.gz)</c>: the file only when it fits, the rest cut to the
+    /// 63 bytes PostgreSQL keeps.
+    /// </summary>
     public static string ApplicationName(Actor actor, DateTimeOffset since, string file)
     {
-        var name = $"{Prefix} {since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} {actor.Name.Replace(' ', '_')}";
+        var name = $"{Prefix} {since.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture)} {actor.Name.Replace(' ', '_')}";
         var withFile = $"{name} ({file})";
         if (System.Text.Encoding.UTF8.GetByteCount(withFile) <= MaxApplicationName) return withFile;
         while (System.Text.Encoding.UTF8.GetByteCount(name) > MaxApplicationName) name = name[..^1];
@@ -138,12 +142,12 @@ public sealed partial class ImportLock : IAsyncDisposable
     {
         var match = ApplicationNamePattern().Match(applicationName);
         if (!match.Success) return null;
-        var since = DateTimeOffset.ParseExact(match.Groups[1].Value, "yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture,
+        var since = DateTimeOffset.ParseExact(match.Groups[1].Value, TimeFormat, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
         return new ImportLockHolder(match.Groups[2].Value, since, match.Groups[3].Success ? match.Groups[3].Value : null) { NamedItself = true };
     }
 
-    [GeneratedRegex(@"^crearis-import (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) (\S+)(?: \((.+)\))?$")]
+    [GeneratedRegex(@"^crearis-import (\d{8}T\d{6}Z) (\S+)(?: \((.+)\))?$")]
     private static partial Regex ApplicationNamePattern();
 
     public async ValueTask DisposeAsync()
