@@ -1,11 +1,13 @@
 using Crearis.Admin.Cli;
 using Crearis.Admin.Extensions;
+using Crearis.Admin.Hosting;
 using Crearis.Backup.Core.Postgres;
 
 if (CliApp.IsCommand(args))
     return await CliApp.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
+// Its own files (wwwroot, appsettings.json) are found wherever it is started from: a service unit, cron, a shell.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppConfiguration.ContentRoot(args) });
 try
 {
     await builder.AddCrearisAdminAsync();

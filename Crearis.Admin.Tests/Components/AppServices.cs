@@ -1,5 +1,6 @@
 using Crearis.Admin.Backups;
 using Crearis.Admin.Data;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,10 +15,11 @@ public static class AppServices
         folder ??= Directory.CreateTempSubdirectory("crearis-bunit-").FullName;
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
-        services.AddDbContextFactory<AdminDbContext>(o => o.UseAdminDatabase(adminConnection), ServiceLifetime.Singleton);
+        // The app's one registration of the admin database, audit log and backup operations.
+        Crearis.Admin.Extensions.Extensions.AddCrearisOperations(services, new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Crearis"] = adminConnection }).Build());
         services.Configure<BackupStorageOptions>(o => o.Folder = folder);
         services.AddSingleton<BackupStorage>();
-        services.AddSingleton<AuditLog>();
         services.AddSingleton<HistoryService>();
         services.AddSingleton<BackupJobService>();
         services.AddScoped<CurrentUser>();

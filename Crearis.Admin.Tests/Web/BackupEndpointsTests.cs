@@ -113,7 +113,7 @@ public sealed class BackupEndpointsTests(CrearisDatabaseFixture database) : ICla
         // Another app instance is importing into this database: it holds the advisory lock and has stored its job.
         await using var other = new NpgsqlConnection(database.ConnectionString);
         await other.OpenAsync();
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({Crearis.Admin.Backups.BackupJobService.ImportLockKey})", other))
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({Crearis.Admin.Operations.ImportLock.Key})", other))
             await take.ExecuteScalarAsync();
         await Import.EngineHarness.ExecuteAsync(database.ConnectionString, """
             INSERT INTO crearis_admin.backup_jobs ("Id", "Kind", "Status", "StartedBy", "CreatedAt", "File", "Options")

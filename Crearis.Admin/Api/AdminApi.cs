@@ -52,7 +52,8 @@ public static class AdminApi
                 var options = new Crearis.Backup.Core.Import.ImportOptions(
                     request.Mode == "merge" ? Crearis.Backup.Core.Import.ImportMode.Merge : Crearis.Backup.Core.Import.ImportMode.NewOnly,
                     request.DryRun, request.Tables, request.Exclude, request.WithDependencies, request.ContinueOnError);
-                var started = await jobs.StartImportAsync(http.User.Identity!.Name!, request.Backup, options);
+                var started = await jobs.StartImportAsync(http.User.Identity!.Name!, request.Backup, options,
+                    http.Connection.RemoteIpAddress?.ToString());
                 return started.JobId is { } id
                     ? Results.Accepted($"/api/jobs/{id}", new { id })
                     : Results.Conflict(new { error = started.Refusal });
@@ -62,7 +63,8 @@ public static class AdminApi
         api.MapPost("/exports", async (StartExportRequest request, BackupJobService jobs, HttpContext http) =>
             {
                 var started = await jobs.StartExportAsync(http.User.Identity!.Name!,
-                    new Crearis.Backup.Core.Export.ExportOptions(request.Tables, request.Exclude, request.Description));
+                    new Crearis.Backup.Core.Export.ExportOptions(request.Tables, request.Exclude, request.Description),
+                    http.Connection.RemoteIpAddress?.ToString());
                 return Results.Accepted($"/api/jobs/{started.JobId}", new { id = started.JobId });
             })
             .RequireAuthorization(Policies.AdminOnly);

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
 using Crearis.Admin.Data;
-using Crearis.Admin.Hosting;
+using Crearis.Admin.Operations;
 using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Import;
 using Crearis.Backup.Core.Results;
@@ -34,29 +34,28 @@ public sealed record JobRequestResult(Guid? JobId, string? Refusal);
 
 /// <summary>
 /// Runs exports and imports in the background, one at a time, each in its own DI scope and database connections
-/// (never a circuit's). Only one import runs per database at a time — enforced with a PostgreSQL advisory lock, so two
-/// app instances respect it too. Pages subscribe to a job's progress; job state is stored, so a reload re-attaches and
-/// a restart marks what was running as interrupted.
+/// (never a circuit's), through <see cref="BackupOperations"/> like every other host: only one import runs per database
+/// at a time (the operation's PostgreSQL advisory lock, respected by other app instances and the command line too);
+/// a job that finds the database busy is refused at once, naming who holds it and since when. Pages subscribe to a
+/// job's progress; job state is stored, so a reload re-attaches and a restart marks what was running as interrupted.
 /// </summary>
 public sealed class BackupJobService(
     IServiceScopeFactory scopes,
-    IConfiguration configuration,
+    BackupOperations operations,
     BackupStorage storage,
     ILogger<BackupJobService> logger) : BackgroundService
 {
-    /// <summary>Key of the advisory lock that serialises imports into one database.</summary>
-    public const long ImportLockKey = 0x43524541_52495331; // "CREARIS1"
-
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
     private readonly ConcurrentDictionary<Guid, LiveJob> _live = new();
     private readonly ConcurrentDictionary<Guid, ImportOptions> _importOptions = new();
     private readonly ConcurrentDictionary<Guid, ExportOptions> _exportOptions = new();
 
-    private string ContentConnection => configuration.GetConnectionString(AppConfiguration.CrearisConnection)!;
+    private string ContentConnection => operations.ContentConnection;
 
     private sealed class LiveJob
     {
         public required JobSnapshot Snapshot;
+        public string? IpAddress;
         public readonly List<Action<JobSnapshot>> Subscribers = [];
         public readonly CancellationTokenSource Cancel = new();
         public long LastPublished;
@@ -64,20 +63,25 @@ public sealed class BackupJobService(
 
     // ---------------------------------------------------------------- requests (from pages and endpoints)
 
-    public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options)
+    public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options, string? ipAddress = null)
     {
         if (storage.PathOf(file) is null) return new(null, $"There is no backup named {file}.");
-        if (!options.DryRun && await RunningImportAsync() is { } running)
+        // A dry run waits in this instance's queue behind a local import; anything the lock of another holder blocks
+        // (another instance, the command line) is refused now, naming them.
+        var running = options.DryRun ? await RemoteImportAsync() : await RunningImportAsync();
+        if (running is not null)
             return new(null, $"An import is running, started by {running.StartedBy} at {running.CreatedAt:yyyy-MM-dd HH:mm} UTC ({running.File}). Wait for it to finish.");
         var job = await CreateAsync(options.DryRun ? "dry-run" : "import", user, file, ResultJson.Mode(options.Mode), options);
+        _live[job.Id].IpAddress = ipAddress;
         _importOptions[job.Id] = options;
         await _queue.Writer.WriteAsync(job.Id);
         return new(job.Id, null);
     }
 
-    public async Task<JobRequestResult> StartExportAsync(string user, ExportOptions options)
+    public async Task<JobRequestResult> StartExportAsync(string user, ExportOptions options, string? ipAddress = null)
     {
         var job = await CreateAsync("export", user, "", null, options);
+        _live[job.Id].IpAddress = ipAddress;
         _exportOptions[job.Id] = options;
         await _queue.Writer.WriteAsync(job.Id);
         return new(job.Id, null);
@@ -107,24 +111,27 @@ public sealed class BackupJobService(
     public async Task<JobSnapshot?> RunningImportAsync()
     {
         if (_live.Values.Select(j => j.Snapshot).FirstOrDefault(s => s.IsActive && s.Kind == "import") is { } local) return local;
-        // Another app instance may hold the lock: ask PostgreSQL, then the stored jobs for who started it.
-        await using var conn = new NpgsqlConnection(ContentConnection);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", conn);
-        cmd.Parameters.AddWithValue(ImportLockKey);
-        if ((bool)(await cmd.ExecuteScalarAsync())!)
-        {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", conn);
-            unlock.Parameters.AddWithValue(ImportLockKey);
-            await unlock.ExecuteScalarAsync();
-            return null;
-        }
+        return await RemoteImportAsync();
+    }
+
+    /// <summary>
+    /// An import that holds the database's lock outside this instance's queue (another instance, the command line):
+    /// PostgreSQL names the holder; an older instance that does not name itself is looked up in the stored jobs.
+    /// </summary>
+    private async Task<JobSnapshot?> RemoteImportAsync()
+    {
+        // This instance's own running job holds the lock; the queue runs the next one after it.
+        if (_live.Values.Any(j => j.Snapshot.Status == JobStatus.Running && j.Snapshot.Kind != "export")) return null;
+        var holder = await operations.ImportHolderAsync();
+        if (holder is null) return null;
+        if (holder.NamedItself && holder.Since is { } since)
+            return new JobSnapshot(Guid.Empty, "import", JobStatus.Running, holder.Who, since, holder.File ?? "?", null, null, [], null, null, null, null);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AdminDbContext>();
         var stored = await db.BackupJobs.AsNoTracking().Where(j => j.Kind == "import" && j.Status == JobStatus.Running)
             .OrderByDescending(j => j.CreatedAt).FirstOrDefaultAsync();
         return stored is null
-            ? new JobSnapshot(Guid.Empty, "import", JobStatus.Running, "another instance", DateTimeOffset.UtcNow, "?", null, null, [], null, null, null, null)
+            ? new JobSnapshot(Guid.Empty, "import", JobStatus.Running, holder.Who, holder.Since ?? DateTimeOffset.UtcNow, "?", null, null, [], null, null, null, null)
             : ToSnapshot(stored);
     }
 
@@ -159,39 +166,31 @@ public sealed class BackupJobService(
         var options = _exportOptions[job.Snapshot.Id];
         var database = new NpgsqlConnectionStringBuilder(ContentConnection).Database ?? "crearis";
         var path = storage.NewExportPath(database);
-        Update(job, job.Snapshot with { Status = JobStatus.Running, File = Path.GetFileName(path) }, persist: true);
-        var result = await BackupExporter.ExportAsync(ContentConnection, path, options, progress: Progress(job), ct: ct);
+        var name = Path.GetFileName(path);
+        Update(job, job.Snapshot with { Status = JobStatus.Running, File = name }, persist: true);
+        var done = await operations.ExportAsync(new ExportRequest(path, options, name), ActorOf(job), Progress(job), ct);
+        var result = done.Result;
         // Verify the new file once now, so the backup manager lists it with its manifest and a green check.
-        if (result.Succeeded) await storage.GetAsync(Path.GetFileName(path), verify: true, ct);
-        var run = await RunRecorder.RecordExportAsync(AdminConnection, job.Snapshot.StartedBy, job.Snapshot.CreatedAt, Path.GetFileName(path), options, result, ct);
-        await Audit(job, "export", result.Succeeded ? "succeeded" : "failed", Path.GetFileName(path));
+        if (result.Succeeded) await storage.GetAsync(name, verify: true, ct);
         await FinishAsync(job, result.Succeeded ? JobStatus.Succeeded : JobStatus.Failed,
-            result.Succeeded ? $"Wrote {Path.GetFileName(path)}: {result.TotalRows:N0} rows." : string.Join(" ", result.Issues.Select(i => i.Message)),
-            run.Id, null, result);
+            result.Succeeded ? $"Wrote {name}: {result.TotalRows:N0} rows." : string.Join(" ", result.Issues.Select(i => i.Message)),
+            done.RunId, null, result);
     }
 
     private async Task RunImportAsync(LiveJob job, CancellationToken ct)
     {
         var options = _importOptions[job.Snapshot.Id];
         var path = storage.PathOf(job.Snapshot.File) ?? throw new FileNotFoundException($"The backup {job.Snapshot.File} is gone.");
-        await using var lockConnection = new NpgsqlConnection(ContentConnection);
-        await lockConnection.OpenAsync(ct);
-        if (!options.DryRun)
-        {
-            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", lockConnection);
-            take.Parameters.AddWithValue(ImportLockKey);
-            if (!(bool)(await take.ExecuteScalarAsync(ct))!)
-            {
-                await FinishAsync(job, JobStatus.Failed, "Another import into this database is running (in this or another app instance); nothing was written.", null, null, null);
-                return;
-            }
-        }
         Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
-        var result = await BackupImporter.ImportFileAsync(ContentConnection, path, options, progress: Progress(job), ct: ct);
-        // A cancelled import rolled back inside the engine; say so plainly.
-        if (ct.IsCancellationRequested) throw new OperationCanceledException(ct);
-        var run = await RunRecorder.RecordImportAsync(AdminConnection, job.Snapshot.StartedBy, job.Snapshot.CreatedAt, job.Snapshot.File, options, result, CancellationToken.None);
-        await Audit(job, options.DryRun ? "dry-run" : "import", result.Outcome.ToString(), job.Snapshot.File);
+        // Web jobs never wait for another import: they are refused at once, naming who holds the database.
+        // A cancelled import rolled back inside the engine and comes back as OperationCanceledException.
+        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File), ActorOf(job), Progress(job), ct);
+        if (done.IsBusy)
+        {
+            await FinishAsync(job, JobStatus.Failed, done.Result.Errors[0].Message, null, done.Result, null);
+            return;
+        }
+        var result = done.Result;
         var status = result.Succeeded ? JobStatus.Succeeded : JobStatus.Failed;
         var message = result.Outcome switch
         {
@@ -201,16 +200,10 @@ public sealed class BackupJobService(
             ImportOutcome.Refused => "Refused before writing.",
             _ => "Failed and rolled back; nothing was written.",
         };
-        await FinishAsync(job, status, message, run.Id, result, null);
+        await FinishAsync(job, status, message, done.RunId, result, null);
     }
 
-    private string AdminConnection => AppConfiguration.AdminConnectionString(configuration)!;
-
-    private async Task Audit(LiveJob job, string action, string outcome, string target)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<AuditLog>().WriteAsync(action, outcome, job.Snapshot.StartedBy, null, target);
-    }
+    private static Actor ActorOf(LiveJob job) => new(job.Snapshot.StartedBy, job.IpAddress);
 
     private IProgress<BackupProgress> Progress(LiveJob job) => new InlineProgress(p =>
     {

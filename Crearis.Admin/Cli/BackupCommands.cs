@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Crearis.Admin.Backups;
+using Crearis.Admin.Operations;
 using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Import;
@@ -9,7 +10,11 @@ using Npgsql;
 
 namespace Crearis.Admin.Cli;
 
-/// <summary><c>backup export|import|verify|inspect</c>: the engine for scripts and cron. Keep this shape: scripts depend on it.</summary>
+/// <summary>
+/// <c>backup export|import|verify|inspect</c>: the engine for scripts and cron. Keep this shape: scripts depend on it.
+/// Exports and imports go through <see cref="BackupOperations"/> like the web app's (lock, history and audit in the
+/// admin database); this class only parses arguments and prints results.
+/// </summary>
 public static class BackupCommands
 {
     /// <summary>Applied with rows skipped under --continue-on-error (or links the original format cannot carry).</summary>
@@ -58,18 +63,20 @@ public static class BackupCommands
             var cs = ResolveConnection(context, parse.GetValue(connection), io);
             if (cs is null) return ExitCodes.BadArguments;
             var options = new ExportOptions(NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)), parse.GetValue(description));
-            var started = DateTimeOffset.UtcNow;
-            ExportResult result;
+            await using var services = context.OperationServices(cs);
+            ExportOperationResult done;
             try
             {
                 using var bar = io.ProgressBar();
-                result = await BackupExporter.ExportAsync(cs, parse.GetRequiredValue(output), options, progress: bar, ct: ct);
+                done = await services.GetRequiredService<BackupOperations>().ExportAsync(
+                    new ExportRequest(parse.GetRequiredValue(output), options), Actor.CommandLine(), bar, ct);
             }
             catch (NpgsqlException e)
             {
                 return await io.FailAsync($"Could not read the database: {e.Message}");
             }
-            await TryRecordAsync(io, () => RunRecorder.RecordExportAsync(cs, CliUser(), started, parse.GetRequiredValue(output), options, result, ct));
+            await NoteHistoryErrorAsync(io, done.HistoryError);
+            var result = done.Result;
             if (io.Json)
             {
                 await io.Out.WriteLineAsync(ResultJson.Export(result));
@@ -104,10 +111,20 @@ public static class BackupCommands
         var exclude = ListOption("--exclude", "Leave these tables out (comma-separated).");
         var withDependencies = new Option<bool>("--with-dependencies") { Description = "Add the tables the selected ones refer to." };
         var continueOnError = new Option<bool>("--continue-on-error") { Description = "Skip and report rows that fail validation; commit the rest." };
+        var wait = new Option<int>("--wait")
+        {
+            Description = "When another import (or dry run) holds the database, wait up to this many seconds for it. " +
+                          $"Default 0: refuse at once with exit code {ExitCodes.Busy}, naming who holds it and since when.",
+            DefaultValueFactory = _ => 0,
+        };
+        wait.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0) r.AddError("--wait must be 0 or more seconds.");
+        });
         var json = JsonOption();
         var command = new Command("import", "Import a backup: rows matched by natural keys, all in one transaction.")
         {
-            file, connection, mode, dryRun, tables, exclude, withDependencies, continueOnError, json,
+            file, connection, mode, dryRun, tables, exclude, withDependencies, continueOnError, wait, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -120,20 +137,26 @@ public static class BackupCommands
                 parse.GetRequiredValue(mode) == "merge" ? ImportMode.Merge : ImportMode.NewOnly,
                 parse.GetValue(dryRun), NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)),
                 parse.GetValue(withDependencies), parse.GetValue(continueOnError));
-            var started = DateTimeOffset.UtcNow;
-            ImportResult result;
+            await using var services = context.OperationServices(cs);
+            var request = new ImportRequest(path, options, Wait: TimeSpan.FromSeconds(parse.GetValue(wait)))
+            {
+                OnWaiting = holder => io.Err.WriteLine($"Waiting for another import into this database, {holder.Describe()} …"),
+            };
+            ImportOperationResult done;
             try
             {
                 using var bar = io.ProgressBar();
-                result = await BackupImporter.ImportFileAsync(cs, path, options, progress: bar, ct: ct);
+                done = await services.GetRequiredService<BackupOperations>().ImportAsync(request, Actor.CommandLine(), bar, ct);
             }
             catch (NpgsqlException e)
             {
                 return await io.FailAsync($"Could not reach the database: {e.Message}");
             }
-            await TryRecordAsync(io, () => RunRecorder.RecordImportAsync(cs, CliUser(), started, path, options, result, ct));
+            await NoteHistoryErrorAsync(io, done.HistoryError);
+            var result = done.Result;
             if (io.Json) await io.Out.WriteLineAsync(ResultJson.Import(result));
-            else await WriteImportAsync(io, result);
+            else await WriteImportAsync(io, result, done.IsBusy);
+            if (done.IsBusy) return ExitCodes.Busy;
             return result.Outcome switch
             {
                 ImportOutcome.Applied => ExitCodes.Ok,
@@ -214,9 +237,9 @@ public static class BackupCommands
         return command;
     }
 
-    private static async Task WriteImportAsync(CliIo io, ImportResult result)
+    private static async Task WriteImportAsync(CliIo io, ImportResult result, bool busy)
     {
-        var verb = result.Outcome switch
+        var verb = busy ? "Refused: the database is busy (nothing written)" : result.Outcome switch
         {
             ImportOutcome.Applied => "Applied",
             ImportOutcome.AppliedWithSkips => "Applied, with rows skipped",
@@ -249,20 +272,11 @@ public static class BackupCommands
         return cs;
     }
 
-    private static async Task TryRecordAsync(CliIo io, Func<Task> record)
+    /// <summary>The run itself is done; a history that cannot be written must not turn it into a failure.</summary>
+    private static async Task NoteHistoryErrorAsync(CliIo io, string? error)
     {
-        try
-        {
-            await record();
-        }
-        catch (Exception e) when (e is NpgsqlException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException)
-        {
-            // The run itself is done; a history that cannot be written must not turn it into a failure.
-            await io.Err.WriteLineAsync($"Note: the run could not be recorded in the history ({e.Message}).");
-        }
+        if (error is not null) await io.Err.WriteLineAsync($"Note: the run could not be recorded in the history ({error}).");
     }
-
-    private static string CliUser() => "cli:" + Environment.UserName;
 
     private static IReadOnlyList<string>? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;
 }

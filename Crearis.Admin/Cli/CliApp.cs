@@ -22,8 +22,14 @@ public static class CliApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    /// <summary>
+    /// Runs one command. <paramref name="settings"/> are configuration values laid over the files and environment
+    /// variables (like the web app's command-line settings); tests use them instead of process-wide variables.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
+        CliContext.Settings.Value = settings;
         var parse = BuildRoot().Parse(args);
         var config = new InvocationConfiguration();
         if (output is not null) config.Output = output;
@@ -39,4 +45,7 @@ public static class ExitCodes
     public const int Ok = 0;
     public const int Failed = 1;
     public const int BadArguments = 2;
+
+    /// <summary>Another import holds the database (nothing written): retry later, or pass --wait.</summary>
+    public const int Busy = 3;
 }

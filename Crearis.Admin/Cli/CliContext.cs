@@ -1,4 +1,5 @@
 using Crearis.Admin.Data;
+using Crearis.Admin.Extensions;
 using Crearis.Admin.Hosting;
 using Crearis.Admin.Security;
 using Microsoft.AspNetCore.Identity;
@@ -15,17 +16,22 @@ public sealed class CliContext : IAsyncDisposable
 
     public IConfiguration Configuration { get; }
 
+    /// <summary>Settings given to <see cref="CliApp.RunAsync"/> for this invocation (flows with the async call).</summary>
+    internal static readonly AsyncLocal<IReadOnlyDictionary<string, string?>?> Settings = new();
+
     public static CliContext Create()
     {
         var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT")
             ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? "Production";
-        var contentRoot = Directory.GetCurrentDirectory();
+        // The same files the web app reads, wherever the command is started from (cron, a service's ExecStartPre).
+        var contentRoot = AppConfiguration.ContentRoot([]) ?? Directory.GetCurrentDirectory();
         var builder = new ConfigurationBuilder()
             .SetBasePath(contentRoot)
             .AddJsonFile("appsettings.json", optional: true)
             .AddJsonFile($"appsettings.{environment}.json", optional: true);
         AppConfiguration.UseSettingsBesideBinaries(builder, contentRoot, environment);
         builder.AddEnvironmentVariables();
+        if (Settings.Value is { } settings) builder.AddInMemoryCollection(settings);
         return new CliContext(builder.Build());
     }
 
@@ -40,6 +46,26 @@ public sealed class CliContext : IAsyncDisposable
         var options = Configuration.GetSection(CrearisOptions.Section).Get<CrearisOptions>() ?? new();
         _embedded = await EmbeddedDatabase.StartAsync(options.EmbeddedDatabase, NullLogger.Instance, ct);
         return _embedded.ConnectionString;
+    }
+
+    /// <summary>
+    /// The backup operations as the web app registers them, for a command. <paramref name="contentConnection"/>
+    /// (<c>--connection</c>) changes only the content database: history and audit stay in the admin database the app
+    /// uses (<c>ConnectionStrings:CrearisAdmin</c>, else the configured <c>ConnectionStrings:Crearis</c>); only when
+    /// neither is configured do they go to the database given on the command line.
+    /// </summary>
+    public ServiceProvider OperationServices(string contentConnection)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{AppConfiguration.CrearisConnection}"] = contentConnection,
+            [$"ConnectionStrings:{AppConfiguration.AdminConnection}"] = AppConfiguration.AdminConnectionString(Configuration) ?? contentConnection,
+        };
+        var configuration = new ConfigurationBuilder().AddConfiguration(Configuration).AddInMemoryCollection(overrides).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCrearisOperations(configuration);
+        return services.BuildServiceProvider();
     }
 
     /// <summary>Identity services over the admin schema of the given database, for user commands.</summary>

@@ -4,11 +4,13 @@ using Crearis.Admin.Components;
 using Crearis.Admin.Components.Account;
 using Crearis.Admin.Data;
 using Crearis.Admin.Hosting;
+using Crearis.Admin.Operations;
 using Crearis.Admin.Security;
 using Crearis.Admin.Services;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
 
@@ -44,23 +46,38 @@ public static class Extensions
             var options = builder.Configuration.GetSection(CrearisOptions.Section).Get<CrearisOptions>() ?? new();
             using var loggerFactory = LoggerFactory.Create(l => l.AddConsole());
             var logger = loggerFactory.CreateLogger("Crearis.EmbeddedDatabase");
-            var embedded = await EmbeddedDatabase.StartAsync(options.EmbeddedDatabase, logger);
+            var embedded = await EmbeddedDatabase.StartAsync(options.EmbeddedDatabase, logger, adoptOrphan: true);
             builder.Configuration[$"ConnectionStrings:{AppConfiguration.CrearisConnection}"] = embedded.ConnectionString;
             services.AddSingleton(embedded);
             services.AddHostedService<EmbeddedDatabaseLifetime>();
         }
 
-        var adminConnection = AppConfiguration.AdminConnectionString(builder.Configuration)!;
-        // A factory, so background jobs and the audit log get contexts of their own, never a circuit's.
-        services.AddDbContextFactory<AdminDbContext>(o => o.UseAdminDatabase(adminConnection), ServiceLifetime.Singleton);
+        services.AddCrearisOperations(builder.Configuration);
         services.AddDatabaseDeveloperPageExceptionFilter();
+    }
+
+    /// <summary>
+    /// The admin database, the audit log and the backup operations (export, import: lock, engine, history, audit).
+    /// The one registration every host uses: the web app here, the command line in its own small service provider.
+    /// Connection strings are read when first needed, so a value set later (the embedded database) is seen.
+    /// </summary>
+    public static IServiceCollection AddCrearisOperations(this IServiceCollection services, IConfiguration configuration)
+    {
+        // A factory, so background jobs and the audit log get contexts of their own, never a circuit's.
+        services.AddDbContextFactory<AdminDbContext>(
+            o => o.UseAdminDatabase(AppConfiguration.AdminConnectionString(configuration)
+                                    ?? throw new InvalidOperationException("No admin database is configured.")),
+            ServiceLifetime.Singleton);
+        services.TryAddSingleton<AuditLog>();
+        services.TryAddSingleton(sp => new BackupOperations(configuration, sp.GetRequiredService<AuditLog>(),
+            sp.GetRequiredService<ILogger<BackupOperations>>()));
+        return services;
     }
 
     private static void AddCrearisBackups(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<BackupStorageOptions>(builder.Configuration.GetSection("Crearis:Backups"));
         builder.Services.AddSingleton<BackupStorage>();
-        builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<BackupJobService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackupJobService>());
         builder.Services.AddScoped<CurrentUser>();

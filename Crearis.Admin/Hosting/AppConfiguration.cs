@@ -35,6 +35,23 @@ public static class AppConfiguration
         }
     }
 
+    /// <summary>
+    /// The content root to give the host, or null for the default (the working directory). A published app started
+    /// from elsewhere (a service unit, cron) must still find its own files — wwwroot with the framework's and
+    /// MudBlazor's scripts and styles, appsettings.json — so it uses the folder of its binaries unless the working
+    /// directory is the project folder (<c>dotnet run</c>) or a content root is given explicitly (--contentRoot, the
+    /// ASPNETCORE_/DOTNET_CONTENTROOT variables; the test host passes one).
+    /// </summary>
+    public static string? ContentRoot(IReadOnlyList<string> args)
+    {
+        if (args.Any(a => a.TrimStart('-', '/').StartsWith("contentRoot", StringComparison.OrdinalIgnoreCase))) return null;
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT"))
+            || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT"))) return null;
+        var cwd = Directory.GetCurrentDirectory();
+        if (File.Exists(Path.Combine(cwd, "Crearis.Admin.csproj"))) return null;
+        return AppContext.BaseDirectory;
+    }
+
     /// <summary>Where the admin schema lives: its own connection string if given, else the content database.</summary>
     public static string? AdminConnectionString(IConfiguration configuration) =>
         configuration.GetConnectionString(AdminConnection) is { Length: > 0 } admin

@@ -21,13 +21,29 @@ public sealed class EmbeddedDatabase : IAsyncDisposable
     public string Database { get; }
     public string ConnectionString => Cluster.ConnectionString(Database);
 
+    /// <summary>
+    /// Starts the cluster, or attaches to it when it already runs. Disposing stops only a server this process started;
+    /// with <paramref name="adoptOrphan"/> (the app) it also stops one whose starter has died, but never one that a
+    /// living app started (a command such as <c>users add</c> leaves the running app's cluster alone).
+    /// </summary>
     public static async Task<EmbeddedDatabase> StartAsync(EmbeddedDatabaseOptions options, ILogger logger,
-        CancellationToken ct = default)
+        CancellationToken ct = default, bool adoptOrphan = false)
     {
         var root = string.IsNullOrWhiteSpace(options.DataDirectory)
             ? PostgresClusterOptions.DefaultDataRoot()
             : Path.GetFullPath(options.DataDirectory);
         var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions(root, options.Port), logger, ct);
+        var owner = Path.Combine(root, OwnerFile);
+        if (cluster.StartedByThisProcess)
+        {
+            await File.WriteAllTextAsync(owner, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+        }
+        else if (adoptOrphan && !OwnerIsAlive(owner))
+        {
+            cluster.Adopt();
+            await File.WriteAllTextAsync(owner, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+            logger.LogInformation("The process that started the embedded database is gone; this app stops it when it stops");
+        }
         try
         {
             var embedded = new EmbeddedDatabase(cluster, options.Database);
@@ -66,6 +82,23 @@ public sealed class EmbeddedDatabase : IAsyncDisposable
             var result = await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(demoRows), null, ct);
             logger.LogInformation("Generated {Rows} demo rows in {Seconds:F1}s", result.RowsPerTable.Values.Sum(),
                 result.Duration.TotalSeconds);
+        }
+    }
+
+    /// <summary>The id of the process that started (or adopted) the running server.</summary>
+    private const string OwnerFile = "owner.pid";
+
+    private static bool OwnerIsAlive(string ownerFile)
+    {
+        try
+        {
+            if (!int.TryParse(File.ReadAllText(ownerFile).Trim(), out var pid)) return false;
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

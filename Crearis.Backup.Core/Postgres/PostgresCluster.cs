@@ -58,6 +58,12 @@ public sealed class PostgresCluster : IAsyncDisposable
     public string Password { get; private set; } = "";
     public bool CreatedNow { get; private set; }
 
+    /// <summary>True when this instance started the server (and so stops it); false when it attached to a running one.</summary>
+    public bool StartedByThisProcess => _startedByUs;
+
+    /// <summary>Takes over a server this instance attached to (one left by a process that died), so it is stopped with us.</summary>
+    public void Adopt() => _startedByUs = true;
+
     /// <summary>Connection string to the given database of this cluster as its superuser.</summary>
     public string ConnectionString(string database = "postgres") => new NpgsqlConnectionStringBuilder
     {
@@ -119,8 +125,9 @@ public sealed class PostgresCluster : IAsyncDisposable
         if (running is { } port && await CanConnectAsync(port, ct))
         {
             Port = port;
-            // A server left running by a process that died: it is still our private cluster, so we stop it with us.
-            _startedByUs = true;
+            // Someone else's server (a running app, or one left by a process that died): never stopped by us unless
+            // the caller adopts it (see Adopt).
+            _startedByUs = false;
             _logger.LogInformation("PostgreSQL in {DataDirectory} is already running on port {Port}; attaching",
                 DataDirectory, Port);
             return;

@@ -1,0 +1,148 @@
+using Crearis.Admin.Backups;
+using Crearis.Admin.Data;
+using Crearis.Admin.Hosting;
+using Crearis.Backup.Core.Export;
+using Crearis.Backup.Core.Import;
+using Crearis.Backup.Core.Results;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Crearis.Admin.Operations;
+
+/// <summary>An export to write. <paramref name="Name"/> is what history and audit call the file (default: the path).</summary>
+public sealed record ExportRequest(string Path, ExportOptions Options, string? Name = null);
+
+/// <summary>
+/// An import (or dry run) of a backup file. <paramref name="Name"/> is what history and audit call the file (default:
+/// the path). <paramref name="Wait"/>: how long to wait for another import of the same database (zero: refuse at once).
+/// </summary>
+public sealed record ImportRequest(string Path, ImportOptions Options, string? Name = null, TimeSpan Wait = default)
+{
+    /// <summary>Told once, with the holder, when the import has to wait for another one.</summary>
+    public Action<ImportLockHolder>? OnWaiting { get; init; }
+}
+
+/// <summary>What an export did; <see cref="RunId"/> is its history entry (null when the history could not be written).</summary>
+public sealed record ExportOperationResult(ExportResult Result, long? RunId, string? HistoryError);
+
+/// <summary>
+/// What an import did. <see cref="Busy"/> is set when another import held the database: then nothing ran, nothing was
+/// written, and <see cref="Result"/> is a refusal with the issue code <see cref="BackupOperations.ImportRunning"/>.
+/// </summary>
+public sealed record ImportOperationResult(ImportResult Result, long? RunId, string? HistoryError, ImportLockHolder? Busy)
+{
+    public bool IsBusy => Busy is not null;
+}
+
+/// <summary>
+/// The one way every host (web jobs, HTTP API, command line) exports and imports: the import lock, the engine, the
+/// history in the admin database and the audit trail. Hosts only parse input and render these results.
+/// </summary>
+public sealed class BackupOperations(IConfiguration configuration, AuditLog audit, ILogger<BackupOperations> logger)
+{
+    /// <summary>Issue code of an import refused because another one holds the database.</summary>
+    public const string ImportRunning = "IMPORT_RUNNING";
+
+    private readonly SemaphoreSlim _schemaLock = new(1, 1);
+    private bool _schemaReady;
+
+    /// <summary>The content database (<c>ConnectionStrings:Crearis</c>).</summary>
+    public string ContentConnection => configuration.GetConnectionString(AppConfiguration.CrearisConnection)
+        ?? throw new InvalidOperationException("No content database: ConnectionStrings:Crearis is not set.");
+
+    /// <summary>Where history and audit live: <c>ConnectionStrings:CrearisAdmin</c>, else the content database.</summary>
+    public string AdminConnection => AppConfiguration.AdminConnectionString(configuration)
+        ?? throw new InvalidOperationException("No admin database: set ConnectionStrings:CrearisAdmin or ConnectionStrings:Crearis.");
+
+    public async Task<ExportOperationResult> ExportAsync(ExportRequest request, Actor actor, IProgress<BackupProgress>? progress,
+        CancellationToken ct)
+    {
+        var name = request.Name ?? request.Path;
+        var started = DateTimeOffset.UtcNow;
+        var result = await BackupExporter.ExportAsync(ContentConnection, request.Path, request.Options, progress: progress, ct: ct);
+        var (runId, historyError) = await RecordAsync(() =>
+            RunRecorder.RecordExportAsync(AdminConnection, actor.Name, started, name, request.Options, result, CancellationToken.None));
+        await AuditAsync("export", result.Succeeded ? "succeeded" : "failed", actor, name,
+            result.Succeeded ? null : string.Join(" ", result.Issues.Select(i => i.Message)));
+        return new ExportOperationResult(result, runId, historyError);
+    }
+
+    public async Task<ImportOperationResult> ImportAsync(ImportRequest request, Actor actor, IProgress<BackupProgress>? progress,
+        CancellationToken ct)
+    {
+        var name = request.Name ?? request.Path;
+        var options = request.Options;
+        var action = options.DryRun ? "dry-run" : "import";
+        var started = DateTimeOffset.UtcNow;
+        // Dry runs too: a dry run writes and rolls back, and two at once would both see the same rows as new.
+        await using var importLock = await ImportLock.AcquireAsync(ContentConnection, actor, name, request.Wait, request.OnWaiting, ct);
+        if (!importLock.Acquired)
+        {
+            var holder = importLock.HeldBy!;
+            var issue = BackupIssue.Error(ImportRunning,
+                $"Another import into this database is running, {holder.Describe()}. Nothing was written.",
+                "Wait for it to finish and start again (the command line can wait: --wait SECONDS).");
+            await AuditAsync(action, "busy", actor, name, issue.Message);
+            return new ImportOperationResult(ImportResult.Refused(options, null, [issue]), null, null, holder);
+        }
+
+        var result = await BackupImporter.ImportFileAsync(ContentConnection, request.Path, options, progress: progress, ct: ct);
+        if (ct.IsCancellationRequested)
+        {
+            // The engine rolled the transaction back; the caller says "cancelled".
+            await AuditAsync(action, "cancelled", actor, name, null);
+            throw new OperationCanceledException(ct);
+        }
+        var (runId, historyError) = await RecordAsync(() =>
+            RunRecorder.RecordImportAsync(AdminConnection, actor.Name, started, name, options, result, CancellationToken.None));
+        await AuditAsync(action, result.Outcome.ToString(), actor, name, null);
+        return new ImportOperationResult(result, runId, historyError, null);
+    }
+
+    /// <summary>Who holds the import lock of the content database now (null: nobody).</summary>
+    public Task<ImportLockHolder?> ImportHolderAsync(CancellationToken ct = default) => ImportLock.HolderAsync(ContentConnection, ct);
+
+    private async Task<(long? RunId, string? Error)> RecordAsync(Func<Task<BackupRun>> record)
+    {
+        try
+        {
+            return ((await record()).Id, null);
+        }
+        catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException)
+        {
+            // The run itself is done; a history that cannot be written must not turn it into a failure.
+            logger.LogError(e, "Could not record the run in the history");
+            return (null, e.Message);
+        }
+    }
+
+    private async Task AuditAsync(string action, string outcome, Actor actor, string target, string? detail)
+    {
+        try
+        {
+            await EnsureAdminSchemaAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException)
+        {
+            logger.LogError(e, "The admin schema is not reachable; the audit entry {Action} may be lost", action);
+        }
+        await audit.WriteAsync(action, outcome, actor.Name, actor.IpAddress, target, detail);
+    }
+
+    /// <summary>A command may be the first to use the admin database: create its schema once.</summary>
+    private async Task EnsureAdminSchemaAsync()
+    {
+        if (_schemaReady) return;
+        await _schemaLock.WaitAsync();
+        try
+        {
+            if (_schemaReady) return;
+            await AdminDatabaseExtensions.MigrateAdminSchemaAsync(AdminConnection);
+            _schemaReady = true;
+        }
+        finally
+        {
+            _schemaLock.Release();
+        }
+    }
+}
