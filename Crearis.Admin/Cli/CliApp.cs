@@ -47,5 +47,5 @@ public static class ExitCodes
     public const int BadArguments = 2;
 
     /// <summary>Another import holds the database (nothing written): retry later, or pass --wait.</summary>
-    public const int Busy = 3;
+    public const int Busy = 5;
 }
