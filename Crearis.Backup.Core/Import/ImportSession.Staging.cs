@@ -1,13 +1,6 @@
-using System.Diagnostics;
-using Crearis.Backup.Core.Catalog;
-using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Planning;
 using Crearis.Backup.Core.Profile;
 using Crearis.Backup.Core.Results;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 
