@@ -21,7 +21,15 @@ public static class BackupImporter
         profile ??= CrearisProfile.Default;
         // Errors must name the conflicting value ("Key (extmail)=(…) already exists"): the admin runs this on their
         // own database, so the server's detail is theirs to see.
-        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { IncludeErrorDetail = true }.ConnectionString);
+        // Unpooled: the import's server process creates and drops many temporary tables of the platform's composite
+        // types; once (1 run in 4) a later query on a pooled connection that had run an import rendered image_shape
+        // with another type's field names. Ending that server process with the import keeps such state out of the
+        // pool that exports and pages use.
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            IncludeErrorDetail = true,
+            Pooling = false,
+        }.ConnectionString);
         await conn.OpenAsync(ct);
         var session = new ImportSession(conn, source, options, profile, progress, logger ?? NullLogger.Instance);
         return await session.RunAsync(ct);
