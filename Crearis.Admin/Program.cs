@@ -1,7 +1,7 @@
 using Crearis.Admin.Cli;
 using Crearis.Admin.Extensions;
 using Crearis.Admin.Hosting;
-using Crearis.Backup.Core.Postgres;
+using Crearis.Platform.Postgres;
 
 if (CliApp.IsCommand(args))
     return await CliApp.RunAsync(args);

@@ -5,12 +5,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Crearis.Backup.Core.Catalog;
-using Crearis.Backup.Core.Database;
-using Crearis.Backup.Core.Demo;
+using Crearis.Platform.Database;
+using Crearis.Platform.Demo;
 using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Import;
-using Crearis.Backup.Core.Postgres;
+using Crearis.Platform.Postgres;
 using Crearis.Backup.Core.Results;
 using Npgsql;
 

@@ -1,12 +1,12 @@
 using Crearis.Admin.Tests.Infrastructure;
-using Crearis.Backup.Core.Demo;
+using Crearis.Platform.Demo;
 using Crearis.Backup.Core.Import;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Npgsql;
-using static Crearis.Admin.Tests.Import.EngineHarness;
+using static Crearis.Testing.EngineHarness;
 
 namespace Crearis.Admin.Tests.Browser;
 

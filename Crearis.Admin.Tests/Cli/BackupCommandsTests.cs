@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Crearis.Admin.Cli;
 using Crearis.Admin.Tests.Infrastructure;
-using Crearis.Backup.Core.Demo;
+using Crearis.Platform.Demo;
 using Npgsql;
 
 namespace Crearis.Admin.Tests.Cli;
@@ -102,5 +102,5 @@ public sealed class BackupCommandsTests(CrearisDatabaseFixture source) : IClassF
     }
 
     private static async Task<long> EngineHarnessCount(string cs, string table) =>
-        (long)(await Crearis.Admin.Tests.Import.EngineHarness.ScalarAsync(cs, $"SELECT count(*) FROM {table}"))!;
+        (long)(await EngineHarness.ScalarAsync(cs, $"SELECT count(*) FROM {table}"))!;
 }

@@ -1,7 +1,6 @@
 using Crearis.Admin.Cli;
-using Crearis.Admin.Tests.Import;
 using Crearis.Admin.Tests.Infrastructure;
-using Crearis.Backup.Core.Database;
+using Crearis.Platform.Database;
 
 namespace Crearis.Admin.Tests.Cli;
 

@@ -1,5 +1,4 @@
 using Crearis.Admin.Cli;
-using Crearis.Admin.Tests.Import;
 using Crearis.Admin.Tests.Infrastructure;
 
 namespace Crearis.Admin.Tests.Cli;

@@ -2,7 +2,7 @@ using Bunit;
 using Crearis.Admin.Components.Pages.Dashboard;
 using Crearis.Admin.Services;
 using Crearis.Admin.Tests.Infrastructure;
-using Crearis.Backup.Core.Database;
+using Crearis.Platform.Database;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

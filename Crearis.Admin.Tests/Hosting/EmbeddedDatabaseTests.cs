@@ -1,6 +1,6 @@
 using Crearis.Admin.Hosting;
-using Crearis.Backup.Core.Database;
-using Crearis.Backup.Core.Postgres;
+using Crearis.Platform.Database;
+using Crearis.Platform.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Crearis.Admin.Tests.Hosting;

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using Crearis.Admin.Cli;
 using Crearis.Admin.Operations;
 using Crearis.Admin.Tests.Cli;
-using Crearis.Admin.Tests.Import;
 using Crearis.Admin.Tests.Infrastructure;
 
 namespace Crearis.Admin.Tests.Operations;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Crearis.Admin.Security;
 using Crearis.Admin.Tests.Infrastructure;
-using Crearis.Backup.Core.Demo;
+using Crearis.Platform.Demo;
 using Npgsql;
 
 namespace Crearis.Admin.Tests.Web;
@@ -102,7 +102,7 @@ public sealed class BackupEndpointsTests(CrearisDatabaseFixture database) : ICla
     private async Task<string> MakeBackupAsync()
     {
         var file = Path.Combine(Path.GetTempPath(), $"crearis-endpoint-{Guid.NewGuid():N}.tar.gz");
-        return await Import.EngineHarness.ExportAsync(database.ConnectionString, file);
+        return await EngineHarness.ExportAsync(database.ConnectionString, file);
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class BackupEndpointsTests(CrearisDatabaseFixture database) : ICla
         await other.OpenAsync();
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({Crearis.Admin.Operations.ImportLock.Key})", other))
             await take.ExecuteScalarAsync();
-        await Import.EngineHarness.ExecuteAsync(database.ConnectionString, """
+        await EngineHarness.ExecuteAsync(database.ConnectionString, """
             INSERT INTO crearis_admin.backup_jobs ("Id", "Kind", "Status", "StartedBy", "CreatedAt", "File", "Options")
             VALUES (gen_random_uuid(), 'import', 'Running', 'ops@elsewhere.test', now(), 'big.tar.gz', '{}')
             """);
@@ -129,7 +129,7 @@ public sealed class BackupEndpointsTests(CrearisDatabaseFixture database) : ICla
     [Fact]
     public async Task A_job_that_was_running_when_the_app_stopped_is_marked_interrupted_at_the_next_start()
     {
-        await Import.EngineHarness.ExecuteAsync(database.ConnectionString, """
+        await EngineHarness.ExecuteAsync(database.ConnectionString, """
             INSERT INTO crearis_admin.backup_jobs ("Id", "Kind", "Status", "StartedBy", "CreatedAt", "File", "Options")
             VALUES ('11111111-2222-3333-4444-555555555555', 'import', 'Running', 'admin@crearis.test', now(), 'demo.tar.gz', '{}')
             """);
@@ -141,11 +141,11 @@ public sealed class BackupEndpointsTests(CrearisDatabaseFixture database) : ICla
         for (var i = 0; i < 40 && status != "Interrupted"; i++)
         {
             await Task.Delay(250);
-            status = (string?)await Import.EngineHarness.ScalarAsync(database.ConnectionString,
+            status = (string?)await EngineHarness.ScalarAsync(database.ConnectionString,
                 "SELECT \"Status\" FROM crearis_admin.backup_jobs WHERE \"Id\" = '11111111-2222-3333-4444-555555555555'");
         }
         status.Should().Be("Interrupted");
-        ((string?)await Import.EngineHarness.ScalarAsync(database.ConnectionString,
+        ((string?)await EngineHarness.ScalarAsync(database.ConnectionString,
             "SELECT \"Message\" FROM crearis_admin.backup_jobs WHERE \"Id\" = '11111111-2222-3333-4444-555555555555'"))
             .Should().Contain("rolled its transaction back");
         Directory.Delete(restarted.BackupFolder, recursive: true);

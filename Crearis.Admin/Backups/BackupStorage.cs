@@ -45,7 +45,7 @@ public sealed partial class BackupStorage
     public BackupStorage(IOptions<BackupStorageOptions> options)
     {
         Folder = string.IsNullOrWhiteSpace(options.Value.Folder)
-            ? Path.Combine(Path.GetDirectoryName(Crearis.Backup.Core.Postgres.PostgresClusterOptions.DefaultDataRoot())!, "backups")
+            ? Path.Combine(Path.GetDirectoryName(Crearis.Platform.Postgres.PostgresClusterOptions.DefaultDataRoot())!, "backups")
             : Path.GetFullPath(options.Value.Folder);
         MaxUploadBytes = options.Value.MaxUploadBytes;
         Directory.CreateDirectory(Folder);

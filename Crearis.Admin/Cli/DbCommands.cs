@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Crearis.Admin.Data;
-using Crearis.Backup.Core.Database;
-using Crearis.Backup.Core.Demo;
+using Crearis.Platform.Database;
+using Crearis.Platform.Demo;
 using Npgsql;
 
 namespace Crearis.Admin.Cli;

@@ -1,6 +1,6 @@
-using Crearis.Backup.Core.Database;
-using Crearis.Backup.Core.Demo;
-using Crearis.Backup.Core.Postgres;
+using Crearis.Platform.Database;
+using Crearis.Platform.Demo;
+using Crearis.Platform.Postgres;
 using Npgsql;
 
 namespace Crearis.Admin.Hosting;

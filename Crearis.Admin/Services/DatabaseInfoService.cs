@@ -1,5 +1,5 @@
 using Crearis.Admin.Hosting;
-using Crearis.Backup.Core.Database;
+using Crearis.Platform.Database;
 
 namespace Crearis.Admin.Services;
 
