@@ -1,3 +1,4 @@
+using Crearis.Backup.Core.Catalog;
 using Crearis.Backup.Core.Planning;
 
 namespace Crearis.Backup.Core.Import;
@@ -7,13 +8,17 @@ internal sealed partial class ImportSession
 {
     /// <summary>
     /// Values that platform triggers maintain (is_user, regio_id, img_* …) depend on the order in which rows were
-    /// written, in the source as here. For the rows this run inserted (and, when merging, every matched row), put back
-    /// the backup's values wherever the triggers let them stand, so the copy equals its source; where a trigger
-    /// recomputes on every write, its value wins.
+    /// written, in the source as here. For the rows this run inserted (and, when merging, every matched row, but for the
+    /// caches of its links), put back the backup's values wherever the triggers let them stand, so the copy equals its
+    /// source; where a trigger recomputes on every write, its value wins.
     /// </summary>
     private async Task RestoreDerivedAsync(CancellationToken ct)
     {
-        var scope = options.Mode == ImportMode.Merge ? "m.present" : "m.inserted";
+        // Rows this run inserted, and in a merge every matched row too (triggers fired by the merge's writes may pick
+        // another of several equal answers, e.g. an instructor's regio), except the caches of a row's links: those the
+        // platform recomputed from the merged links, the target's own included, and the backup's list would drop them.
+        string Scope(TableModel model, ColumnSchema column) =>
+            options.Mode == ImportMode.Merge && !model.Profile.IsLinkCache(column.Name) ? "m.present" : "m.inserted";
         foreach (var model in _plan.Order.Where(m => _written.Contains(m.Name) && m.IdColumn is not null))
         {
             // Only what the backup carries: a derived column it lacks is left as the platform's triggers made it.
@@ -31,7 +36,7 @@ internal sealed partial class ImportSession
                 var name = Sql.Ident(column.Name);
                 await ExecAsync(
                     $"UPDATE public.{Sql.Ident(model.Name)} x SET {name} = v.val FROM (SELECT m.dst, {value} AS val FROM {Rec(model.Name)} r " +
-                    $"JOIN {Map(model.Name)} m ON m.line = r.line WHERE {scope} AND m.skip IS NULL AND {resolvable}) v " +
+                    $"JOIN {Map(model.Name)} m ON m.line = r.line WHERE {Scope(model, column)} AND m.skip IS NULL AND {resolvable}) v " +
                     $"WHERE x.{Sql.Ident(model.IdColumn!)} = v.dst AND x.{name} IS DISTINCT FROM v.val", ct);
             }
         }

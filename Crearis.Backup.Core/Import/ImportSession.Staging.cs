@@ -12,6 +12,7 @@ internal sealed partial class ImportSession
     private static string Stage(string table) => Sql.Ident("_stage_" + table);
     private static string Rec(string table) => Sql.Ident("_rec_" + table);
     private static string Res(string table) => Sql.Ident("_res_" + table);
+    private static string Chg(string table) => Sql.Ident("_chg_" + table);
     private static string Map(string table) => ReferenceSql.Map(table);
 
     private async Task StageAsync(TableModel model, CancellationToken ct)

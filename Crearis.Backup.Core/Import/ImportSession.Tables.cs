@@ -101,17 +101,11 @@ internal sealed partial class ImportSession
                                                !model.Profile.IsDerived(c.Name) && !_plan.IsDeferred(name, c.Name)).ToList();
             if (compared.Count > 0)
             {
-                var targetColumns = string.Join(", ", compared.Select(c => Sql.Ident(c.Name)));
                 // A link the backup cannot resolve (its target row is not in the file) keeps the target's value.
-                var newValues = string.Join(", ", compared.Select(c => MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name))));
-                var oldValues = string.Join(", ", compared.Select(c => "x." + Sql.Ident(c.Name)));
+                var newValues = compared.Select(c => MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name))).ToList();
                 var rowMatch = id is null ? match : $"x.{Sql.Ident(id)} = m.dst";
-                await CollectExamplesAsync(model, compared, newValues, rowMatch, ct);
-                var matched = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND m.present AND NOT m.inserted";
-                updated = await ApplyAsync(model, filter =>
-                    $"WITH changed AS (UPDATE public.{Sql.Ident(name)} x SET ({targetColumns}) = ROW({newValues}) " +
-                    $"{matched} AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}){filter} " +
-                    $"RETURNING m.line) UPDATE {Map(name)} mm SET changed = true FROM changed c WHERE mm.line = c.line", matched, ct);
+                await CollectExamplesAsync(model, compared, string.Join(", ", newValues), rowMatch, ct);
+                updated = await UpdateChangedColumnsAsync(model, compared, newValues, rowMatch, ct);
             }
         }
         _written.Add(name);
@@ -124,6 +118,43 @@ internal sealed partial class ImportSession
         if (skipped > 0) _skipped = true;
         _tracker.Report("write", name, total, total, total);
         await ListMissingAsync(model, ct);
+    }
+
+    /// <summary>
+    /// Updates the rows whose values differ, writing only the columns that changed: one statement per distinct set of
+    /// changed columns. Naming an unchanged column in SET would fire the platform's "UPDATE OF column" triggers, which
+    /// the source's own edit never fired (a changed username must not recompute an instructor's regio).
+    /// </summary>
+    private async Task<long> UpdateChangedColumnsAsync(TableModel model, List<ColumnSchema> compared, List<string> newValues,
+        string rowMatch, CancellationToken ct)
+    {
+        var name = model.Name;
+        var matched = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND m.present AND NOT m.inserted";
+        var changedColumns = string.Join(", ", compared.Select((c, i) => $"CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM {newValues[i]} THEN {i} END"));
+        await ExecAsync($"CREATE TEMP TABLE {Chg(name)} ON COMMIT DROP AS SELECT m.line, array_remove(ARRAY[{changedColumns}], NULL) AS cols " +
+                        $"FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
+                        $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch}", ct);
+        await ExecAsync($"DELETE FROM {Chg(name)} WHERE cardinality(cols) = 0", ct);
+        var sets = new List<int[]>();
+        await using (var cmd = new NpgsqlCommand($"SELECT DISTINCT cols FROM {Chg(name)}", conn, _tx))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) sets.Add(reader.GetFieldValue<int[]>(0));
+        if (sets.Count == 0) return 0;
+        await ExecAsync($"CREATE INDEX ON {Chg(name)} (cols)", ct);
+
+        long updated = 0;
+        foreach (var set in sets)
+        {
+            var columns = string.Join(", ", set.Select(i => Sql.Ident(compared[i].Name)));
+            var values = string.Join(", ", set.Select(i => newValues[i]));
+            var rows = $"{matched} AND m.line IN (SELECT c.line FROM {Chg(name)} c WHERE c.cols = '{{{string.Join(",", set)}}}'::int[])";
+            updated += await ApplyAsync(model, filter =>
+                $"WITH changed AS (UPDATE public.{Sql.Ident(name)} x SET ({columns}) = ROW({values}) " +
+                $"{rows} AND {rowMatch}{filter} " +
+                $"RETURNING m.line) UPDATE {Map(name)} mm SET changed = true FROM changed c WHERE mm.line = c.line", rows, ct);
+        }
+        await ExecAsync($"DROP TABLE {Chg(name)}", ct);
+        return updated;
     }
 
     /// <summary>

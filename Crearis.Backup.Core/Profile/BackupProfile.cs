@@ -55,16 +55,23 @@ public sealed record KeyPart(string Column, string? ReferencedTable = null);
 /// <summary>
 /// One table in a backup: its natural key (how a row is recognised in another database, never by surrogate id),
 /// the references the schema does not declare, and the columns that triggers maintain (written on insert, but not
-/// compared or updated by a merge).
+/// compared or updated by a merge), among them the caches of the row's junction links.
 /// </summary>
 public sealed record TableProfile(
     string Name,
     IReadOnlyList<KeyPart> NaturalKey,
     IReadOnlyList<ReferenceSpec> References,
     IReadOnlyList<string> DerivedColumns,
-    string? KeyNote = null)
+    string? KeyNote = null,
+    IReadOnlyList<string>? LinkCaches = null)
 {
     public bool IsDerived(string column) => DerivedColumns.Contains(column, StringComparer.Ordinal);
+
+    /// <summary>
+    /// A derived column that caches the row's links in a junction table (events.tags_ids): the platform's triggers
+    /// recompute it whenever a link is written, so after a merge it must cover the target's own links too.
+    /// </summary>
+    public bool IsLinkCache(string column) => LinkCaches?.Contains(column, StringComparer.Ordinal) == true;
 }
 
 /// <summary>The description that drives export and import: tables in scope, in no particular order.</summary>

@@ -5,6 +5,9 @@ public static class CrearisProfile
 {
     private static readonly string[] ImageFields = ["img_show", "img_thumb", "img_square", "img_wide", "img_vert"];
 
+    // The platform's triggers keep these equal to the row's events_tags / posts_tags links (ids and labels).
+    private static readonly string[] TagCaches = ["tags_ids", "tags_display"];
+
     private static KeyPart[] Key(params string[] columns) => columns.Select(c => new KeyPart(c)).ToArray();
 
     public static BackupProfile Default { get; } = new("crearis", [
@@ -35,10 +38,12 @@ public static class CrearisProfile
                 ReferenceSpec.To("tags_ids", "tags", ReferenceShape.IntArray),
                 ReferenceSpec.To("tag_ids", "tags", ReferenceShape.TextList),
             ],
-            [.. ImageFields, "regio_id", "tags_ids", "tags_display"]),
+            [.. ImageFields, "regio_id", "tags_ids", "tags_display"],
+            LinkCaches: TagCaches),
         new TableProfile("events", Key("xmlid"),
             [ReferenceSpec.To("tags_ids", "tags", ReferenceShape.IntArray)],
-            [.. ImageFields, "regio_id", "tags_ids", "tags_display"]),
+            [.. ImageFields, "regio_id", "tags_ids", "tags_display"],
+            LinkCaches: TagCaches),
         // Interactions have no key column: one is recognised by who (user), where (project), what (name) and when.
         new TableProfile("interactions",
             [new KeyPart("user_id", "users"), new KeyPart("project_id", "projects"), new KeyPart("name"), new KeyPart("timestamp")],
