@@ -4,7 +4,10 @@ using Crearis.Backup.Core.Results;
 namespace Crearis.Backup.Core.Format.Original;
 
 /// <summary>What recovery adds to one row of the file: its proven source id, and references by natural key.</summary>
-internal sealed record RowLinks(long? Id, IReadOnlyList<(string Column, string KeyColumn, string Value)> References);
+/// <param name="LeftOut">Columns of the file's row that are not written: values the row holds only as one of several
+/// rows it cannot be told apart from (raw ids, a created_at they disagree on).</param>
+internal sealed record RowLinks(long? Id, IReadOnlyList<(string Column, string KeyColumn, string Value)> References,
+    IReadOnlySet<string>? LeftOut = null);
 
 /// <summary>
 /// Recovers the links the original format implies without carrying them. The file has no ids for tags, events and
@@ -14,8 +17,11 @@ internal sealed record RowLinks(long? Id, IReadOnlyList<(string Column, string K
 /// posts_tags links, so an event whose tag set no other event has is the event of the one junction group (the file's
 /// junction rows grouped by their raw event id) with that set: that proves the event's source id, and each of the
 /// group's rows whose tag id is pinned becomes a link by natural keys (event xmlid, tag name) that keeps its own
-/// created_at. Nothing else is linked: ids several tags could have, events that share their tag set with others and
-/// rows whose caches contradict themselves are reported, with the reason.
+/// created_at. Events that share their tag set with as many others as junction groups have it prove their links by
+/// their own tags_ids all the same, though not which file row is whose: each such link is named by natural keys only,
+/// without raw ids, and keeps created_at only where every candidate row of the file agrees on it. No link is emitted
+/// twice. Nothing else is linked: ids several tags could have, rows without an xmlid, caches that disagree with the
+/// junction rows or contradict themselves are reported, with the reason.
 /// </summary>
 internal sealed class OriginalLinkRecovery
 {
@@ -107,8 +113,12 @@ internal sealed class OriginalLinkRecovery
         _links[cache.Table] = rowIds;
 
         var refs = new Dictionary<long, RowLinks>();
+        // Every link is emitted once, whichever rule proves it (a file may hold the same event twice).
+        var emitted = new HashSet<(string Parent, string Tag)>();
         var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
         void Unresolved(string reason) => reasons[reason] = reasons.GetValueOrDefault(reason) + 1;
+        var repeat = $"it repeats a link another row of {cache.Junction} already names";
+        var shared = new List<JunctionRow>();
         foreach (var row in rows)
         {
             if (row.Parent is not { } parent || row.Tag is not { } tag)
@@ -121,9 +131,10 @@ internal sealed class OriginalLinkRecovery
                 var set = groups[parent];
                 var owners = rowsBySet.GetValueOrDefault(set) ?? [];
                 var others = groupsBySet[set].Count;
-                Unresolved(owners.Count == others
-                    ? $"{owners.Count} {cache.Table} ({string.Join(", ", owners.Select(o => o.Key))}) share the tag ids [{set}], so which file row belongs to which is not proven (their links follow from tags_ids, but the importer cannot yet take a link named only by natural keys)"
-                    : $"{others} {cache.Junction} group(s) have the tag ids [{set}] but {owners.Count} {cache.Table} row(s) have them in tags_ids, so the cache and the links disagree");
+                if (owners.Count != others)
+                    Unresolved($"{others} {cache.Junction} group(s) have the tag ids [{set}] but {owners.Count} {cache.Table} row(s) have them in tags_ids, so the cache and the links disagree");
+                else if (!pinned.ContainsKey(tag)) Unresolved($"tag id {tag} is not pinned to one tag");
+                else shared.Add(row);
                 continue;
             }
             if (owner.Xmlid is null)
@@ -136,17 +147,69 @@ internal sealed class OriginalLinkRecovery
                 Unresolved($"tag id {tag} is not pinned to one tag");
                 continue;
             }
+            if (!emitted.Add((owner.Xmlid, tags[t].Name)))
+            {
+                Unresolved($"{repeat} ({owner.Xmlid}, {tags[t].Name})");
+                continue;
+            }
             refs[row.Line] = new RowLinks(null,
             [
                 (cache.ParentColumn, "xmlid", owner.Xmlid),
                 ("tag_id", "name", tags[t].Name),
             ]);
         }
+        var paired = refs.Count;
+
+        // Rows whose tag set several events/posts share, as many as junction groups have it: which group is whose is not
+        // proven, but each of those rows' tags_ids proves its own links all the same. The k file rows of one (set, tag)
+        // carry the k links of that tag, named by natural keys only: no raw ids (the file's rows cannot be told apart),
+        // and of the file's other values (created_at) only those all k candidate rows agree on; the rest is left out.
+        var agreedCreatedAt = 0;
+        foreach (var candidates in shared.GroupBy(r => (Set: groups[r.Parent!.Value], Tag: r.Tag!.Value)))
+        {
+            var owners = rowsBySet[candidates.Key.Set];
+            var name = tags[pinned[candidates.Key.Tag]].Name;
+            var leftOut = Disagreeing(candidates.Select(c => c.Values).ToList());
+            leftOut.Add(cache.ParentColumn);
+            leftOut.Add("tag_id");
+            var keepsCreatedAt = !leftOut.Contains("created_at") && candidates.First().Values.TryGetProperty("created_at", out _);
+            var lines = candidates.Select(c => c.Line).Order().ToList();
+            for (var i = 0; i < lines.Count; i++)
+            {
+                // More rows than events/posts of the set: the file repeats a row of one group.
+                var owner = i < owners.Count ? owners[i] : null;
+                if (owner is null)
+                {
+                    Unresolved($"{repeat} (tag {name} occurs more often in the groups of [{candidates.Key.Set}] than {cache.Table} have that set)");
+                    continue;
+                }
+                if (owner.Xmlid is null)
+                {
+                    Unresolved($"its {cache.Table[..^1]} has no xmlid to name it by ({owner.Key} shares the tag ids [{candidates.Key.Set}] with others)");
+                    continue;
+                }
+                if (!emitted.Add((owner.Xmlid, name)))
+                {
+                    Unresolved($"{repeat} ({owner.Xmlid}, {name})");
+                    continue;
+                }
+                refs[lines[i]] = new RowLinks(null,
+                [
+                    (cache.ParentColumn, "xmlid", owner.Xmlid),
+                    ("tag_id", "name", name),
+                ], leftOut);
+                if (keepsCreatedAt) agreedCreatedAt++;
+            }
+        }
         _links[cache.Junction] = refs;
 
+        var single = cache.Table[..^1];
         _issues.Add(BackupIssue.Warning(refs.Count > 0 ? "LINK_RECOVERED" : "LINK_NOT_RECOVERED",
-            $"{cache.Junction}: {refs.Count} of {rows.Count} rows recovered from {cache.Table}.tags_ids + tags_display: the tag ids are pinned to tags, " +
-            $"and each row's {cache.Table[..^1]} is the only one whose tags_ids equal the tag set of the row's group; created_at is the row's own. " +
+            $"{cache.Junction}: {refs.Count} of {rows.Count} rows recovered from {cache.Table}.tags_ids + tags_display (the tag ids are pinned to tags, " +
+            $"and the platform keeps tags_ids exactly a row's links): {paired} paired with the file's own row of the link, " +
+            $"its {single} being the only one whose tags_ids equal the tag set of the row's group (created_at is the row's own); " +
+            $"{refs.Count - paired} proven by their {single}'s own tags_ids where several {cache.Table} share a tag set, named by natural keys only " +
+            $"(created_at taken for {agreedCreatedAt} of them, where every candidate row of the file agrees on it, else left out). " +
             $"{rowIds.Count} of {cache.Rows.Count} {cache.Table} rows thereby have their source id proven.",
             rows.Count == refs.Count ? null : "The rows left over are imported only if their ids resolve; see LINK_NOT_RECOVERED.",
             cache.Junction));
@@ -161,9 +224,19 @@ internal sealed class OriginalLinkRecovery
         if (unkeyed.Count > 0)
         {
             _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED",
-                $"{cache.Table}: the source id of {unkeyed.Count} row(s) with tags stays unknown ({string.Join(", ", unkeyed.Take(10))}{(unkeyed.Count > 10 ? ", …" : "")}): their tag set is not unique or no junction group matches it.",
+                $"{cache.Table}: the source id of {unkeyed.Count} row(s) with tags stays unknown ({string.Join(", ", unkeyed.Take(10))}{(unkeyed.Count > 10 ? ", …" : "")}): " +
+                $"their tag set is not unique or no junction group matches it. Their tag links are recovered by natural keys where {cache.Junction} says so, " +
+                "but rows of other tables that name them by id (such as tasks.record_id) cannot be linked to them.",
                 null, cache.Table));
         }
+    }
+
+    // The columns whose values the rows do not all share (a column some rows lack counts as not shared).
+    private static HashSet<string> Disagreeing(List<JsonElement> rows)
+    {
+        var columns = rows.SelectMany(r => r.EnumerateObject().Select(p => p.Name)).ToHashSet(StringComparer.Ordinal);
+        return columns.Where(c => rows.Any(r => !r.TryGetProperty(c, out var v) || !JsonElement.DeepEquals(v, rows[0].GetProperty(c))))
+            .ToHashSet(StringComparer.Ordinal);
     }
 
     private void ReportTags(OriginalTable tagTable, List<TagRow> tags, List<CacheTable> caches, SolverResult solved)
@@ -261,7 +334,7 @@ internal sealed class OriginalLinkRecovery
         foreach (var row in table.Rows.EnumerateArray())
         {
             line++;
-            rows.Add(new JunctionRow(line, Number(row, parentColumn), Number(row, "tag_id")));
+            rows.Add(new JunctionRow(line, Number(row, parentColumn), Number(row, "tag_id"), row));
         }
         return rows;
     }
@@ -291,7 +364,8 @@ internal sealed class OriginalLinkRecovery
         public string Key => Xmlid ?? $"row {Line}";
     }
 
-    private sealed record JunctionRow(long Line, long? Parent, long? Tag);
+    /// <param name="Values">The row as the file holds it.</param>
+    private sealed record JunctionRow(long Line, long? Parent, long? Tag, JsonElement Values);
 
     private sealed record CacheTable(string Table, string Junction, string ParentColumn, List<CacheRow> Rows);
 }

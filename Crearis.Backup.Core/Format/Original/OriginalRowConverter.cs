@@ -71,6 +71,8 @@ internal sealed partial class OriginalRowConverter
             if (recovered is { References.Count: > 0 }) (references ??= []).AddRange(recovered.References);
             foreach (var property in row.EnumerateObject())
             {
+                // Values recovery could not tie to this row alone (it stands for a link it names by natural keys).
+                if (recovered?.LeftOut?.Contains(property.Name) == true) continue;
                 if (LateSeedReferences.TryGetValue((_table.Name, property.Name), out var reference))
                 {
                     if (property.Value.ValueKind != JsonValueKind.Null)
