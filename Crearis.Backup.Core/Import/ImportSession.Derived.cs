@@ -32,7 +32,7 @@ internal sealed partial class ImportSession
                 var reference = model.ReferenceOf(column.Name);
                 var value = reference is not null ? ResolveExpression(model, reference, column) : "r." + Sql.Ident(column.Name);
                 // A link the backup cannot resolve is left as the platform computed it.
-                var resolvable = reference is null ? "true" : $"NOT ({_refs.Unresolved(reference, column.Name, value)})";
+                var resolvable = (reference is null ? "true" : $"NOT ({_refs.Unresolved(reference, column.Name, value)})") + CarriedBy(model, column.Name);
                 var name = Sql.Ident(column.Name);
                 await ExecAsync(
                     $"UPDATE public.{Sql.Ident(model.Name)} x SET {name} = v.val FROM (SELECT m.dst, {value} AS val FROM {Rec(model.Name)} r " +

@@ -29,7 +29,7 @@ internal sealed partial class ImportSession
             var id = Sql.Ident(model.IdColumn);
             // The table's own updated_at trigger must not count as a change: compare the link only.
             var sql = $"WITH v AS (SELECT m.line, m.dst, {value} AS val, {_refs.Unresolved(reference, reference.Column, value)} AS unresolved " +
-                      $"FROM {Rec(model.Name)} r JOIN {Map(model.Name)} m ON m.line = r.line WHERE m.skip IS NULL AND {scope}), " +
+                      $"FROM {Rec(model.Name)} r JOIN {Map(model.Name)} m ON m.line = r.line WHERE m.skip IS NULL AND {scope}{CarriedBy(model, reference.Column)}), " +
                       $"u AS (UPDATE public.{Sql.Ident(model.Name)} x SET {Sql.Ident(reference.Column)} = v.val FROM v " +
                       $"WHERE x.{id} = v.dst AND NOT v.unresolved AND x.{Sql.Ident(reference.Column)} IS DISTINCT FROM v.val RETURNING v.line) " +
                       $"UPDATE {Map(model.Name)} mm SET changed = true FROM u WHERE mm.line = u.line AND NOT mm.inserted RETURNING mm.line";

@@ -13,6 +13,10 @@ internal sealed partial class ImportSession
     private static string Rec(string table) => Sql.Ident("_rec_" + table);
     private static string Res(string table) => Sql.Ident("_res_" + table);
     private static string Chg(string table) => Sql.Ident("_chg_" + table);
+
+    /// <summary>SQL (for row alias r) limiting a write of <paramref name="column"/> to the rows that carry it.</summary>
+    private string CarriedBy(TableModel model, string column) =>
+        _partlyCarried.GetValueOrDefault(model.Name)?.Contains(column) == true ? $" AND r.{Sql.Ident("has__" + column)}" : "";
     private static string Map(string table) => ReferenceSql.Map(table);
 
     private async Task StageAsync(TableModel model, CancellationToken ct)
@@ -36,17 +40,28 @@ internal sealed partial class ImportSession
         // Which columns the backup carries at all: a column no row holds is never written — an insert leaves it to the
         // target's default and the platform's triggers, a merge keeps the target's value. Links the original format
         // carries by natural key ("$ref") count as carried.
+        // A column only some rows carry (the original format's recovered links leave created_at out where the file
+        // does not prove it) is written only for those rows: the others get the column's default, or keep the
+        // target's value in a merge ("has__" flags).
         var carried = new HashSet<string>(StringComparer.Ordinal);
+        var partly = new HashSet<string>(StringComparer.Ordinal);
         await using (var keysCmd = new NpgsqlCommand(
-            $"SELECT DISTINCT k FROM {Stage(model.Name)} s, jsonb_object_keys(s.doc) k WHERE k NOT LIKE '$%' " +
-            $"UNION SELECT DISTINCT k FROM {Stage(model.Name)} s, jsonb_object_keys(CASE jsonb_typeof(s.doc -> '$ref') WHEN 'object' THEN s.doc -> '$ref' ELSE '{{}}' END) k", conn, _tx))
+            $"SELECT k, count(DISTINCT s.line) < (SELECT count(*) FROM {Stage(model.Name)}) FROM {Stage(model.Name)} s, " +
+            $"LATERAL (SELECT k FROM jsonb_object_keys(s.doc) k WHERE k NOT LIKE '$%' UNION " +
+            $"SELECT k FROM jsonb_object_keys(CASE jsonb_typeof(s.doc -> '$ref') WHEN 'object' THEN s.doc -> '$ref' ELSE '{{}}' END) k) keys GROUP BY k", conn, _tx))
         await using (var keysReader = await keysCmd.ExecuteReaderAsync(ct))
-            while (await keysReader.ReadAsync(ct)) carried.Add(keysReader.GetString(0));
+            while (await keysReader.ReadAsync(ct))
+            {
+                carried.Add(keysReader.GetString(0));
+                if (keysReader.GetBoolean(1) && model.Schema.Column(keysReader.GetString(0)) is not null) partly.Add(keysReader.GetString(0));
+            }
         _carried[model.Name] = carried;
+        _partlyCarried[model.Name] = partly;
 
         // Typed rows: the server parses every value by the target column's type.
         var refColumns = model.References.Where(r => r.Shape == ReferenceShape.Scalar)
-            .Select(r => $", s.doc -> '$ref' -> {Sql.Literal(r.Column)} AS {Sql.Ident("ref__" + r.Column)}");
+            .Select(r => $", s.doc -> '$ref' -> {Sql.Literal(r.Column)} AS {Sql.Ident("ref__" + r.Column)}")
+            .Concat(partly.Select(c => $", (s.doc ? {Sql.Literal(c)} OR coalesce(s.doc -> '$ref' ? {Sql.Literal(c)}, false)) AS {Sql.Ident("has__" + c)}"));
         try
         {
             await _phases.CreateSavepointAsync("stage_parse", ct);

@@ -22,7 +22,8 @@ internal sealed partial class ImportSession
         var idType = id is null ? "bigint" : model.Schema.Column(id)!.Type;
         var keys = model.Profile.NaturalKey.Select(k => new KeyExpr(
             k.ReferencedTable is null ? "r." + Sql.Ident(k.Column)
-                : _refs.Resolve(ReferenceSpec.To(k.Column, k.ReferencedTable), k.Column, "integer", keyHint: _keyHints.Contains(name + "." + k.Column)),
+                // Typed as the column: a parent table the backup lacks resolves to a bare NULL, which would be text.
+                : $"CAST({_refs.Resolve(ReferenceSpec.To(k.Column, k.ReferencedTable), k.Column, model.Schema.Column(k.Column)!.Type, keyHint: _keyHints.Contains(name + "." + k.Column))} AS {model.Schema.Column(k.Column)!.Type})",
             k.ReferencedTable is not null, model.Schema.Column(k.Column)!.IsNullable)).ToList();
 
         // The id map of this table: one row per backup row, with its natural key resolved in the target's terms.
@@ -56,6 +57,7 @@ internal sealed partial class ImportSession
         var writable = model.Schema.Writable.Where(c => !(model.HasSurrogateId && c.Name == id) && carried.Contains(c.Name)).ToList();
         var select = new List<string>();
         var unresolved = new List<(ReferenceSpec Ref, string Flag)>();
+        var partly = _partlyCarried.GetValueOrDefault(name) ?? [];
         foreach (var column in writable)
         {
             var reference = model.ReferenceOf(column.Name);
@@ -75,6 +77,13 @@ internal sealed partial class ImportSession
                 var flag = "unres__" + column.Name;
                 select.Add($"{_refs.Unresolved(reference, column.Name, value)} AS {Sql.Ident(flag)}");
                 unresolved.Add((reference, flag));
+            }
+            if (partly.Contains(column.Name))
+            {
+                // Rows that leave this column out get its default (in a merge: keep the target's value).
+                var has = Sql.Ident("has__" + column.Name);
+                select.Add($"r.{has}");
+                value = $"CASE WHEN r.{has} THEN {value} ELSE {column.Default ?? "NULL"} END";
             }
             select.Add($"{value} AS {Sql.Ident(column.Name)}");
         }
@@ -102,7 +111,9 @@ internal sealed partial class ImportSession
             if (compared.Count > 0)
             {
                 // A link the backup cannot resolve (its target row is not in the file) keeps the target's value.
-                var newValues = compared.Select(c => MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name))).ToList();
+                var newValues = compared.Select(c => partly.Contains(c.Name)
+                    ? $"CASE WHEN v.{Sql.Ident("has__" + c.Name)} THEN {MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name))} ELSE x.{Sql.Ident(c.Name)} END"
+                    : MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name))).ToList();
                 var rowMatch = id is null ? match : $"x.{Sql.Ident(id)} = m.dst";
                 await CollectExamplesAsync(model, compared, string.Join(", ", newValues), rowMatch, ct);
                 updated = await UpdateChangedColumnsAsync(model, compared, newValues, rowMatch, ct);

@@ -47,6 +47,7 @@ internal sealed partial class ImportSession(
     private bool _skipped;
     private readonly HashSet<string> _keyHints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _carried = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _partlyCarried = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<ChangeExample>> _examples = new(StringComparer.Ordinal);
     private const int ExamplesPerTable = 3;
     private DatabaseErrors _describe = null!;
