@@ -54,8 +54,8 @@ public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : Com
                 ["users"] = new() { Total = 10, Inserted = 3, Updated = 2, Unchanged = 5 },
                 ["events"] = new() { Total = 4, Inserted = 0, Updated = 0, Unchanged = 3, Skipped = 1 },
             },
-            [BackupIssue.Error("REF_UNRESOLVED", "events x: location points nowhere", "Import locations too", "events", "theater.event_x", "location")],
-            [BackupIssue.Warning("LOSSY_TEXT_NUMBER", "zip lost a zero", "Check it", "locations", null, "zip")],
+            [BackupIssue.Error(IssueCode.RefUnresolved, "events x: location points nowhere", "Import locations too", "events", "theater.event_x", "location")],
+            [BackupIssue.Warning(IssueCode.LossyTextNumber, "zip lost a zero", "Check it", "locations", null, "zip")],
             new Dictionary<string, IReadOnlyList<string>>());
 
         var view = Render<ImportResultView>(p => p.Add(c => c.Result, result));
@@ -71,7 +71,7 @@ public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : Com
     {
         var result = new ImportResult(ImportOutcome.Failed, ImportMode.NewOnly, true, BackupFormat.Crearis, TimeSpan.FromSeconds(1),
             new Dictionary<string, TableCounts> { ["users"] = new() { Total = 10, Inserted = 10 } },
-            [BackupIssue.Error("TRIGGER_REFUSED", "projects: a platform rule refused the value of regio", "Correct it", "projects", null, "regio")],
+            [BackupIssue.Error(IssueCode.TriggerRefused, "projects: a platform rule refused the value of regio", "Correct it", "projects", null, "regio")],
             [], new Dictionary<string, IReadOnlyList<string>>())
         {
             StoppedAt = new ImportStop("late-seed", "projects"),
@@ -113,9 +113,9 @@ public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : Com
         var (gz, gzIssues) = await storage.SaveUploadAsync("fake.tar.gz", new MemoryStream("hello"u8.ToArray()));
 
         file.Should().BeNull();
-        issues.Should().ContainSingle(i => i.Code == "NOT_TAR_GZ");
+        issues.Should().ContainSingle(i => i.Code == IssueCode.NotTarGz);
         gz.Should().BeNull();
-        gzIssues.Should().ContainSingle(i => i.Code == "NOT_A_BACKUP").Which.Message.Should().Contain("fake.tar.gz");
+        gzIssues.Should().ContainSingle(i => i.Code == IssueCode.NotABackup).Which.Message.Should().Contain("fake.tar.gz");
         Directory.GetFiles(folder).Should().BeEmpty("nothing half-written or rejected stays in the folder");
     }
 }

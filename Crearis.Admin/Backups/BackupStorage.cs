@@ -139,7 +139,7 @@ public sealed partial class BackupStorage
         CancellationToken ct = default)
     {
         if (!originalName.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase))
-            return (null, [BackupIssue.Error("NOT_TAR_GZ", $"{originalName} is not a .tar.gz file.", "Upload a backup made by Crearis Backup Admin or by the original exporter.")]);
+            return (null, [BackupIssue.Error(IssueCode.NotTarGz, $"{originalName} is not a .tar.gz file.", "Upload a backup made by Crearis Backup Admin or by the original exporter.")]);
         var temporary = Path.Combine(Folder, $".upload-{Guid.NewGuid():N}.partial");
         try
         {
@@ -152,7 +152,7 @@ public sealed partial class BackupStorage
                 {
                     total += read;
                     if (total > MaxUploadBytes)
-                        return (null, [BackupIssue.Error("UPLOAD_TOO_LARGE", $"{originalName} is larger than the limit of {MaxUploadBytes / (1024 * 1024)} MiB.", "Raise Crearis:Backups:MaxUploadBytes or copy the file into the backup folder.")]);
+                        return (null, [BackupIssue.Error(IssueCode.UploadTooLarge, $"{originalName} is larger than the limit of {MaxUploadBytes / (1024 * 1024)} MiB.", "Raise Crearis:Backups:MaxUploadBytes or copy the file into the backup folder.")]);
                     await output.WriteAsync(buffer.AsMemory(0, read), ct);
                 }
             }

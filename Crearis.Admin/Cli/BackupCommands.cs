@@ -91,7 +91,7 @@ public static class BackupCommands
                 await io.WriteIssuesAsync("Error", result.Issues);
             }
             return result.Succeeded ? ExitCodes.Ok
-                : result.Issues.Any(i => i.Code is "UNKNOWN_TABLE" or "OUTPUT_FOLDER_MISSING") ? ExitCodes.BadArguments : ExitCodes.Failed;
+                : result.Issues.Any(i => i.Code == IssueCode.UnknownTable || i.Code == IssueCode.OutputFolderMissing) ? ExitCodes.BadArguments : ExitCodes.Failed;
         });
         return command;
     }
@@ -290,7 +290,7 @@ internal sealed class CliIo(ParseResult parse, bool json)
 
     public async Task<int> FailAsync(string message)
     {
-        if (Json) await Out.WriteLineAsync(JsonSerializer.Serialize(new { outcome = "Failed", errors = new[] { new { code = "DATABASE_UNREACHABLE", message } } }, ResultJson.Options));
+        if (Json) await Out.WriteLineAsync(JsonSerializer.Serialize(new { outcome = "Failed", errors = new[] { new { code = IssueCode.DatabaseUnreachable.Wire, message } } }, ResultJson.Options));
         else await Err.WriteLineAsync(message);
         return ExitCodes.Failed;
     }

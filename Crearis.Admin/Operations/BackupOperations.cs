@@ -27,7 +27,7 @@ public sealed record ExportOperationResult(ExportResult Result, long? RunId, str
 
 /// <summary>
 /// What an import did. <see cref="Busy"/> is set when another import held the database: then nothing ran, nothing was
-/// written, and <see cref="Result"/> is a refusal with the issue code <see cref="BackupOperations.ImportRunning"/>.
+/// written, and <see cref="Result"/> is a refusal with the issue code <see cref="IssueCode.ImportRunning"/>.
 /// </summary>
 public sealed record ImportOperationResult(ImportResult Result, long? RunId, string? HistoryError, ImportLockHolder? Busy)
 {
@@ -40,9 +40,6 @@ public sealed record ImportOperationResult(ImportResult Result, long? RunId, str
 /// </summary>
 public sealed class BackupOperations(IConfiguration configuration, AuditLog audit, ILogger<BackupOperations> logger)
 {
-    /// <summary>Issue code of an import refused because another one holds the database.</summary>
-    public const string ImportRunning = "IMPORT_RUNNING";
-
     private readonly SemaphoreSlim _schemaLock = new(1, 1);
     private bool _schemaReady;
 
@@ -79,7 +76,7 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
         if (!importLock.Acquired)
         {
             var holder = importLock.HeldBy!;
-            var issue = BackupIssue.Error(ImportRunning,
+            var issue = BackupIssue.Error(IssueCode.ImportRunning,
                 $"Another import into this database is running, {holder.Describe()}. Nothing was written.",
                 "Wait for it to finish and start again (the command line can wait: --wait SECONDS).");
             await AuditAsync(action, "busy", actor, name, issue.Message);

@@ -107,12 +107,12 @@ public sealed class OriginalBackupReaderTests(CrearisDatabaseFixture database) :
     {
         var (_, _, issues) = await ReadSampleAsync();
 
-        var zip = issues.Should().ContainSingle(i => i.Code == "LOSSY_TEXT_NUMBER" && i.Table == "locations" && i.Column == "zip").Which;
+        var zip = issues.Should().ContainSingle(i => i.Code == IssueCode.LossyTextNumber && i.Table == "locations" && i.Column == "zip").Which;
         zip.Severity.Should().Be(IssueSeverity.Warning);
         zip.Message.Should().Contain("locations.zip").And.Contain("5 values").And.Contain("oberbayern.location_gastspiel_dresden: 1097");
         zip.Suggestion.Should().NotBeNullOrEmpty();
         issues.Should().NotContain(i => i.Severity == IssueSeverity.Error);
-        issues.Should().NotContain(i => i.Code == "UNKNOWN_COLUMN", "every exported column exists in our schema");
+        issues.Should().NotContain(i => i.Code == IssueCode.UnknownColumn, "every exported column exists in our schema");
     }
 
     [ReferenceFact]
@@ -152,11 +152,11 @@ public sealed class OriginalBackupReaderTests(CrearisDatabaseFixture database) :
 
             verification.IsValid.Should().BeFalse();
             var issue = verification.Issues.Should().ContainSingle(i => i.Severity == IssueSeverity.Error).Which;
-            issue.Code.Should().Be("BAD_CHECKSUM");
+            issue.Code.Should().Be(IssueCode.BadChecksum);
             issue.Message.Should().Contain("users.json").And.Contain("acc361de28e026546756b847566e01d3dcffdd578081d5ba67803850f7453ab6");
             issue.Suggestion.Should().Contain("intact copy");
             opened.Source.Should().BeNull();
-            opened.Issues.Should().Contain(i => i.Code == "BAD_CHECKSUM");
+            opened.Issues.Should().Contain(i => i.Code == IssueCode.BadChecksum);
         }
         finally
         {
@@ -175,7 +175,7 @@ public sealed class OriginalBackupReaderTests(CrearisDatabaseFixture database) :
 
             verification.IsValid.Should().BeFalse();
             verification.Summary.Should().BeNull();
-            verification.Issues.Should().ContainSingle().Which.Code.Should().Be("NOT_A_BACKUP");
+            verification.Issues.Should().ContainSingle().Which.Code.Should().Be(IssueCode.NotABackup);
         }
         finally
         {

@@ -37,7 +37,7 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
         pinned.Should().BeEquivalentTo(dump.Tags);
         pinned.Should().HaveCount(9);
 
-        issues.Should().Contain(i => i.Code == "LINK_RECOVERED" && i.Table == "tags" && i.Message.Contains("9 of 9"));
+        issues.Should().Contain(i => i.Code == IssueCode.LinkRecovered && i.Table == "tags" && i.Message.Contains("9 of 9"));
         issues.Should().NotContain(i => i.Severity == IssueSeverity.Error);
     }
 
@@ -65,9 +65,9 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
             .ToDictionary(e => e.GetProperty("xmlid").GetString()!, e => e.GetProperty("id").GetInt64());
         postIds.Should().BeEquivalentTo(dump.Posts.Where(p => p.Value != 8).ToDictionary());
 
-        issues.Should().Contain(i => i.Code == "LINK_RECOVERED" && i.Table == "events_tags" && i.Message.Contains("17 of 17"));
-        issues.Should().Contain(i => i.Code == "LINK_RECOVERED" && i.Table == "posts_tags" && i.Message.Contains("13 of 13"));
-        issues.Should().Contain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "event_instructors" && i.Message.Contains("14")
+        issues.Should().Contain(i => i.Code == IssueCode.LinkRecovered && i.Table == "events_tags" && i.Message.Contains("17 of 17"));
+        issues.Should().Contain(i => i.Code == IssueCode.LinkRecovered && i.Table == "posts_tags" && i.Message.Contains("13 of 13"));
+        issues.Should().Contain(i => i.Code == IssueCode.LinkNotRecovered && i.Table == "event_instructors" && i.Message.Contains("14")
                                      && i.Message.Contains("instructor"));
         rows["event_instructors"].Select(Parse).Should().OnlyContain(r => !HasProperty(r, "$ref"));
     }
@@ -108,7 +108,7 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
         (await ScalarAsync(database.ConnectionString, """
             SELECT t.record_id = e.id::text FROM tasks t, events e WHERE t.id = 'Vd0cY3uJ6eTq1NsAa5GkM' AND e.xmlid = 'kinderzirkus_sonnenschein.event_ferienzirkus'
             """)).Should().Be(true);
-        result.Warnings.Should().Contain(w => w.Code == "LINK_RECOVERED" && w.Table == "events_tags");
+        result.Warnings.Should().Contain(w => w.Code == IssueCode.LinkRecovered && w.Table == "events_tags");
     }
 
     [Fact]
@@ -127,8 +127,8 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
             rows["tags"].Select(Parse).Where(t => t.TryGetProperty("id", out _))
                 .ToDictionary(t => t.GetProperty("name").GetString()!, t => t.GetProperty("id").GetInt64())
                 .Should().BeEquivalentTo(new Dictionary<string, long> { ["gamma"] = 3 });
-            issues.Should().Contain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "tags" && i.Key == "alpha" && i.Message.Contains("[1, 2]"));
-            issues.Should().Contain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "tags" && i.Key == "delta" && i.Message.Contains("no event or post lists it"));
+            issues.Should().Contain(i => i.Code == IssueCode.LinkNotRecovered && i.Table == "tags" && i.Key == "alpha" && i.Message.Contains("[1, 2]"));
+            issues.Should().Contain(i => i.Code == IssueCode.LinkNotRecovered && i.Table == "tags" && i.Key == "delta" && i.Message.Contains("no event or post lists it"));
 
             // e1 and e2 have tag sets of their own (their ids are proven); e3 and e4 share {3}, so which file row is
             // whose is not.
@@ -146,9 +146,9 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
             var paired = rows["events_tags"].Select(Parse).Single(r => Ref(r, "event_id", "xmlid") == "e2");
             paired.GetProperty("event_id").GetInt64().Should().Be(2);
             paired.GetProperty("created_at").GetString().Should().Be("2025-10-05T10:00:00");
-            issues.Should().Contain(i => i.Code == "LINK_RECOVERED" && i.Table == "events_tags" && i.Message.Contains("3 of 7")
+            issues.Should().Contain(i => i.Code == IssueCode.LinkRecovered && i.Table == "events_tags" && i.Message.Contains("3 of 7")
                                          && i.Message.Contains("1 paired with") && i.Message.Contains("2 proven by"));
-            var unresolved = issues.Where(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "events_tags").ToList();
+            var unresolved = issues.Where(i => i.Code == IssueCode.LinkNotRecovered && i.Table == "events_tags").ToList();
             unresolved.Should().NotBeEmpty().And.OnlyContain(i => i.Message.Contains("not pinned"));
             unresolved.Sum(i => int.Parse(i.Message.Split(": ")[1].Split(' ')[0])).Should().Be(4);
             issues.Should().NotContain(i => i.Severity == IssueSeverity.Error);
@@ -170,7 +170,7 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
 
             var (rows, issues) = await ReadAsync(file);
 
-            issues.Should().Contain(i => i.Code == "TAG_CACHE_INCONSISTENT" && i.Table == "events" && i.Key == "e5");
+            issues.Should().Contain(i => i.Code == IssueCode.TagCacheInconsistent && i.Table == "events" && i.Key == "e5");
             rows["tags"].Select(Parse).Where(t => t.TryGetProperty("id", out _)).Select(t => t.GetProperty("name").GetString())
                 .Should().Equal("gamma");
         }
@@ -244,12 +244,12 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
                 .Should().Equal("2025-09-02T08:00:00", "2025-09-02T08:00:00");
             sharedLinks.Where(r => Ref(r, "tag_id", "name") == "beta").Should().OnlyContain(r => !HasProperty(r, "created_at"));
 
-            issues.Should().Contain(i => i.Code == "LINK_RECOVERED" && i.Table == "events_tags" && i.Message.Contains("5 of 5")
+            issues.Should().Contain(i => i.Code == IssueCode.LinkRecovered && i.Table == "events_tags" && i.Message.Contains("5 of 5")
                                          && i.Message.Contains("1 paired with") && i.Message.Contains("4 proven by")
                                          && i.Message.Contains("2 of them"));
-            issues.Should().NotContain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "events_tags");
+            issues.Should().NotContain(i => i.Code == IssueCode.LinkNotRecovered && i.Table == "events_tags");
             // Their source ids stay unknown (links to them by id cannot be resolved), and that is still said.
-            issues.Should().Contain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "events" && i.Message.Contains("a2") && i.Message.Contains("a3"));
+            issues.Should().Contain(i => i.Code == IssueCode.LinkNotRecovered && i.Table == "events" && i.Message.Contains("a2") && i.Message.Contains("a3"));
         }
         finally
         {
@@ -319,7 +319,7 @@ public sealed class OriginalLinkRecoveryTests(CrearisDatabaseFixture database) :
             pairs.Should().BeEquivalentTo(new[] { ("a1", "alpha"), ("a2", "alpha"), ("a2", "beta"), ("a1", "beta") });
             rows["events_tags"].Select(Parse).Single(r => Ref(r, "event_id", "xmlid") == "a1" && Ref(r, "tag_id", "name") == "alpha")
                 .GetProperty("event_id").GetInt64().Should().Be(1);
-            issues.Should().Contain(i => i.Code == "LINK_NOT_RECOVERED" && i.Table == "events_tags" && i.Message.Contains("1 row(s)")
+            issues.Should().Contain(i => i.Code == IssueCode.LinkNotRecovered && i.Table == "events_tags" && i.Message.Contains("1 row(s)")
                                          && i.Message.Contains("(a1, alpha)"));
         }
         finally

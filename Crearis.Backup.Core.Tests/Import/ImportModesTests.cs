@@ -127,7 +127,7 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
         var result = await ImportAsync(_target, backup, new ImportOptions(ImportMode.NewOnly));
 
         result.Outcome.Should().Be(ImportOutcome.Failed);
-        result.Errors.Should().Contain(e => e.Code == "TRIGGER_REFUSED" && e.Table == "posts_tags" && e.Message.Contains("frozen") && e.Key != null);
+        result.Errors.Should().Contain(e => e.Code == IssueCode.TriggerRefused && e.Table == "posts_tags" && e.Message.Contains("frozen") && e.Key != null);
         (await SnapshotAsync(_target, sequences: false)).Should().Be(before);
         await SequencesShouldNotHaveMovedBackAsync(_target, sequencesBefore);
     }
@@ -163,7 +163,7 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
         var result = await ImportAsync(_target, eventsOnly, new ImportOptions(ImportMode.NewOnly));
 
         result.Outcome.Should().Be(ImportOutcome.Refused);
-        result.Errors.Should().ContainSingle(e => e.Code == "DEPENDENCY_MISSING")
+        result.Errors.Should().ContainSingle(e => e.Code == IssueCode.DependencyMissing)
             .Which.Message.Should().Contain("projects (referenced by events)").And.Contain("instructors");
         (await SnapshotAsync(_target)).Should().Be(before);
     }
@@ -194,7 +194,7 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
         var result = await ImportAsync(_target, tampered, new ImportOptions(ImportMode.NewOnly));
 
         result.Outcome.Should().Be(ImportOutcome.Refused);
-        result.Errors.Should().ContainSingle(e => e.Code == "BAD_CHECKSUM").Which.Message.Should().Contain("tables/users.jsonl");
+        result.Errors.Should().ContainSingle(e => e.Code == IssueCode.BadChecksum).Which.Message.Should().Contain("tables/users.jsonl");
         (await SnapshotAsync(_target)).Should().Be(before);
     }
 
@@ -207,7 +207,7 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
         var result = await ImportAsync(_target, backup, new ImportOptions(ImportMode.NewOnly));
 
         result.Outcome.Should().Be(ImportOutcome.Failed);
-        result.Errors.Should().Contain(e => e.Code == "DUPLICATE_KEY" && e.Table == "images" && e.Key!.Contains("dup.image"));
+        result.Errors.Should().Contain(e => e.Code == IssueCode.DuplicateKey && e.Table == "images" && e.Key!.Contains("dup.image"));
     }
 
     [Fact]
@@ -221,7 +221,7 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
         var result = await ImportAsync(_target, backup, new ImportOptions(ImportMode.Merge));
 
         result.Outcome.Should().Be(ImportOutcome.Failed);
-        result.Errors.Should().Contain(e => e.Code == "TARGET_DUPLICATE_KEY" && e.Table == "images" && e.Key == xmlid);
+        result.Errors.Should().Contain(e => e.Code == IssueCode.TargetDuplicateKey && e.Table == "images" && e.Key == xmlid);
     }
 
     [Fact]
@@ -233,8 +233,8 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
         var result = await ImportAsync(_target, backup, new ImportOptions(ImportMode.NewOnly));
 
         result.Outcome.Should().Be(ImportOutcome.Refused);
-        result.Errors.Should().Contain(e => e.Code == "SCHEMA_TYPE_CHANGED" && e.Table == "locations" && e.Column == "zip");
-        result.Errors.Should().Contain(e => e.Code == "SCHEMA_COLUMN_MISSING" && e.Table == "tags" && e.Column == "desc_i18n");
+        result.Errors.Should().Contain(e => e.Code == IssueCode.SchemaTypeChanged && e.Table == "locations" && e.Column == "zip");
+        result.Errors.Should().Contain(e => e.Code == IssueCode.SchemaColumnMissing && e.Table == "tags" && e.Column == "desc_i18n");
     }
 
     [Fact]

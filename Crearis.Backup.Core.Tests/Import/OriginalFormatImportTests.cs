@@ -36,8 +36,8 @@ public sealed class OriginalFormatImportTests(CrearisDatabaseFixture target) : I
         result.Tables["event_instructors"].Skipped.Should().Be(14);
         result.Tables["events_tags"].Skipped.Should().Be(11);
         result.Tables["posts_tags"].Skipped.Should().Be(0);
-        result.Warnings.Should().Contain(w => w.Code == "REF_NOT_IN_FILE" && w.Table == "events" && w.Key == "theater_am_anger.event_premiere_woyzeck");
-        result.Warnings.Should().Contain(w => w.Code == "LOSSY_TEXT_NUMBER" && w.Table == "locations" && w.Column == "zip");
+        result.Warnings.Should().Contain(w => w.Code == IssueCode.RefNotInFile && w.Table == "events" && w.Key == "theater_am_anger.event_premiere_woyzeck");
+        result.Warnings.Should().Contain(w => w.Code == IssueCode.LossyTextNumber && w.Table == "locations" && w.Column == "zip");
 
         // The links the file does carry are right: by instructor_xmlid, by regio_domaincode, and by exported ids.
         (await ScalarAsync(target.ConnectionString, """

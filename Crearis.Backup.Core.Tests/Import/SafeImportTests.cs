@@ -152,7 +152,7 @@ public sealed class SafeImportTests : IAsyncLifetime
         var result = await ImportAsync(target, backup, new ImportOptions(ImportMode.Merge, DryRun: true));
 
         result.Outcome.Should().Be(ImportOutcome.Failed);
-        var error = result.Errors.Should().ContainSingle(e => e.Code == "UNIQUE_VIOLATION").Subject;
+        var error = result.Errors.Should().ContainSingle(e => e.Code == IssueCode.UniqueViolation).Subject;
         error.Table.Should().Be("users");
         error.Key.Should().Be(users[0]);
         error.Column.Should().Be("extmail");
@@ -179,7 +179,7 @@ public sealed class SafeImportTests : IAsyncLifetime
 
         result.Outcome.Should().Be(ImportOutcome.Failed);
         var error = result.Errors.Should().ContainSingle().Subject;
-        error.Code.Should().Be("TRIGGER_REFUSED");
+        error.Code.Should().Be(IssueCode.TriggerRefused);
         error.Table.Should().Be("projects");
         error.Column.Should().Be("regio");
         error.Message.Should().Contain("projects may not name a regio here");

@@ -52,6 +52,6 @@ public sealed class ImportPlanTests(CrearisDatabaseFixture database) : IClassFix
 
         var (_, issues) = TableModelBuilder.Build(catalog, profile);
 
-        issues.Should().ContainSingle(i => i.Code == "SCHEMA_TABLE_MISSING" && i.Table == "rehearsals");
+        issues.Should().ContainSingle(i => i.Code == IssueCode.SchemaTableMissing && i.Table == "rehearsals");
     }
 }

@@ -52,7 +52,7 @@ public static class BackupExporter
         var directory = Path.GetDirectoryName(fullPath)!;
         if (!Directory.Exists(directory))
         {
-            issues.Add(BackupIssue.Error("OUTPUT_FOLDER_MISSING", $"The folder {directory} does not exist.",
+            issues.Add(BackupIssue.Error(IssueCode.OutputFolderMissing, $"The folder {directory} does not exist.",
                 "Create it or choose another --output."));
             return new(false, null, null, issues, clock.Elapsed);
         }

@@ -40,7 +40,7 @@ public static class BackupFiles
     public static async Task<BackupVerification> VerifyAsync(string path, CancellationToken ct = default)
     {
         if (!File.Exists(path))
-            return Invalid(BackupIssue.Error("NOT_FOUND", $"{path} does not exist.", "Check the file name."));
+            return Invalid(BackupIssue.Error(IssueCode.NotFound, $"{path} does not exist.", "Check the file name."));
         switch (await DetectFormatAsync(path, ct))
         {
             case BackupFormat.Crearis:
@@ -55,7 +55,7 @@ public static class BackupFiles
                 return new(v.IsValid, BackupFormat.Original, v.Summary, null, v.Issues);
             }
             default:
-                return Invalid(BackupIssue.Error("NOT_A_BACKUP",
+                return Invalid(BackupIssue.Error(IssueCode.NotABackup,
                     $"{Path.GetFileName(path)} is not a backup: expected a .tar.gz made by Crearis Backup Admin or by the original exporter.",
                     "Choose a .tar.gz backup file."));
         }

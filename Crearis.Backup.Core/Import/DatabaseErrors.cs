@@ -40,40 +40,40 @@ internal sealed partial class DatabaseErrors(NpgsqlConnection conn, Func<NpgsqlT
                 var suggestion = isPrimary
                     ? $"{table}.{keyColumns} is the primary key and the target uses this id for a different row; import this table with a tool version that renumbers {table}, or remove the other row first."
                     : $"{keyColumns ?? column} must be unique in {table}: give one of the two rows another {keyColumns ?? column} (in the source or in this database), then import again.";
-                return Issue("UNIQUE_VIOLATION", message, suggestion);
+                return Issue(IssueCode.UniqueViolation, message, suggestion);
             }
             case PostgresErrorCodes.ForeignKeyViolation:
             {
                 var referenced = detail.Success ? detail.Groups["table"].Value : "the referenced table";
-                return Issue("FK_VIOLATION",
+                return Issue(IssueCode.FkViolation,
                     $"{where}{column ?? "a reference"} {Quote(value)} points at a {referenced} row that does not exist (foreign key {e.ConstraintName}).",
                     $"Import {referenced} as well (--with-dependencies), or correct {table}.{column} in the source.");
             }
             case PostgresErrorCodes.CheckViolation:
             {
                 var rule = table is null || e.ConstraintName is null ? null : await CheckDefinitionAsync(table, e.ConstraintName, ct);
-                return Issue("CHECK_VIOLATION",
+                return Issue(IssueCode.CheckViolation,
                     $"{where}the row breaks the rule {e.ConstraintName}{(rule is null ? "" : $" ({rule})")}.",
                     $"Correct the value in the source so that it satisfies {rule ?? e.ConstraintName}, or bring this database's schema to the source's version.");
             }
             case PostgresErrorCodes.NotNullViolation:
-                return Issue("NOT_NULL_VIOLATION",
+                return Issue(IssueCode.NotNullViolation,
                     $"{where}{column} is required in this database but the backup has no value for it.",
                     $"Give {table}.{column} a value in the source (or a default in this database's schema), then import again.");
             case PostgresErrorCodes.RaiseException:
-                return Issue("TRIGGER_REFUSED",
+                return Issue(IssueCode.TriggerRefused,
                     $"{where}a platform rule refused the {(column is null ? "row" : $"value of {column}")}: {e.MessageText}.",
                     "The platform's trigger says what it needs (its message above); correct the row in the source, or the rows it depends on, then import again.");
             default:
                 if (e.SqlState.StartsWith("22", StringComparison.Ordinal))
-                    return Issue("BAD_VALUE",
+                    return Issue(IssueCode.BadValue,
                         $"{where}{(column is null ? "a value" : column)} does not fit this database's column type: {e.MessageText}.",
                         "The backup was made from a schema whose type differs; bring the two schemas to the same version.");
-                return Issue("DATABASE_ERROR", $"{where}{e.MessageText}{(e.Detail is null ? "" : $" ({e.Detail})")}",
+                return Issue(IssueCode.DatabaseError, $"{where}{e.MessageText}{(e.Detail is null ? "" : $" ({e.Detail})")}",
                     "The database refused the statement for a reason this tool does not recognise; nothing was written. Check the database's log.");
         }
 
-        BackupIssue Issue(string code, string message, string suggestion) =>
+        BackupIssue Issue(IssueCode code, string message, string suggestion) =>
             BackupIssue.Error(code, message, suggestion, table, key, column, e.ConstraintName, phase);
     }
 

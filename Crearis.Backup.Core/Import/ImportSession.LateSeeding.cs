@@ -49,7 +49,7 @@ internal sealed partial class ImportSession
             var lost = await ScalarAsync(
                 $"SELECT count(*) FROM {Rec(model.Name)} r JOIN {Map(model.Name)} m ON m.line = r.line WHERE m.skip IS NULL AND {scope} AND {_refs.Unresolved(reference, reference.Column, value)}", ct);
             if (lost > 0)
-                _warnings.Add(BackupIssue.Warning("REF_UNRESOLVED_NULLED",
+                _warnings.Add(BackupIssue.Warning(IssueCode.RefUnresolvedNulled,
                     $"{model.Name}: {lost} rows keep no {reference.Column} link, because the {string.Join("/", reference.TargetTables)} rows it points at are neither in the backup nor in this database (or the backup carries no ids for them).",
                     "Set these links by hand after the import.", model.Name, null, reference.Column));
         }

@@ -19,7 +19,7 @@ internal sealed partial class ImportSession
         if (keys.Count == 1 && !keys[0].IsReference)
         {
             await CollectAsync($"UPDATE {Map(name)} m SET skip = 'KEY_NULL' WHERE m.k0 IS NULL RETURNING m.line::text", ct, line =>
-                report(BackupIssue.Error("KEY_NULL", $"{name} row {line} has no {model.Profile.NaturalKey[0].Column}, its natural key, so it cannot be matched in another database.",
+                report(BackupIssue.Error(IssueCode.KeyNull, $"{name} row {line} has no {model.Profile.NaturalKey[0].Column}, its natural key, so it cannot be matched in another database.",
                     $"Give the row a {model.Profile.NaturalKey[0].Column} in the source, or import with --continue-on-error to skip it.",
                     name, $"line {line}", model.Profile.NaturalKey[0].Column, phase: "validate")));
         }
@@ -43,7 +43,7 @@ internal sealed partial class ImportSession
             $"WITH d AS (SELECT {keyList}, array_agg(m.line ORDER BY m.line) AS lines FROM {Map(name)} m WHERE m.skip IS NULL " +
             $"GROUP BY {keyList} HAVING count(*) > 1) " +
             $"UPDATE {Map(name)} m SET skip = 'DUPLICATE_KEY' FROM d WHERE m.line = ANY(d.lines) RETURNING {keyText} || ' (lines ' || array_to_string(d.lines, ', ') || ')'", ct,
-            what => report(BackupIssue.Error("DUPLICATE_KEY", $"{name}: the natural key {what} occurs more than once in the backup.",
+            what => report(BackupIssue.Error(IssueCode.DuplicateKey, $"{name}: the natural key {what} occurs more than once in the backup.",
                 "Make the key unique in the source (the schema does not enforce it for this table), or import with --continue-on-error to skip these rows.",
                 name, what, string.Join(",", model.Profile.NaturalKey.Select(k => k.Column)), phase: "validate")), distinct: true);
         // And twice in the target: the row to update would be ambiguous. Only possible where no unique index covers the key.
@@ -57,7 +57,7 @@ internal sealed partial class ImportSession
             await CollectAsync(
                 $"WITH d AS (SELECT {grouped} FROM public.{Sql.Ident(name)} x GROUP BY {string.Join(", ", parts)} HAVING count(*) > 1) " +
                 $"UPDATE {Map(name)} m SET skip = 'TARGET_DUPLICATE_KEY' FROM d WHERE m.skip IS NULL AND {match} RETURNING {keyText}", ct,
-                what => report(BackupIssue.Error("TARGET_DUPLICATE_KEY", $"{name}: the target database holds the natural key {what} more than once, so the row to match is ambiguous.",
+                what => report(BackupIssue.Error(IssueCode.TargetDuplicateKey, $"{name}: the target database holds the natural key {what} more than once, so the row to match is ambiguous.",
                     "Remove the duplicate in the target database first.", name, what, phase: "validate")));
         }
     }
@@ -90,7 +90,7 @@ internal sealed partial class ImportSession
         if (notInFile)
             await ExecAsync($"UPDATE {Map(name)} m SET lossy = true FROM {Res(name)} v WHERE v.line = m.line AND v.{Sql.Ident(flag)}", ct);
         foreach (var what in found.Take(ListedPerCode))
-            _warnings.Add(BackupIssue.Warning(notInFile ? "REF_NOT_IN_FILE" : "REF_UNRESOLVED_NULLED",
+            _warnings.Add(BackupIssue.Warning(notInFile ? IssueCode.RefNotInFile : IssueCode.RefUnresolvedNulled,
                 $"{name} {what}: {reference.Column} points at a {target} row that " +
                 (notInFile ? "the backup cannot identify (it carries no ids for that table)" : "is neither in the backup nor in this database") +
                 "; the row is imported without this link.",
@@ -98,7 +98,7 @@ internal sealed partial class ImportSession
                           : "Import the missing rows first, or set the link by hand after the import.",
                 name, what, reference.Column));
         if (found.Count > ListedPerCode)
-            _warnings.Add(BackupIssue.Warning("REF_UNRESOLVED_NULLED", $"{name}: {found.Count - ListedPerCode} more rows lost their {reference.Column} link.", null, name, null, reference.Column));
+            _warnings.Add(BackupIssue.Warning(IssueCode.RefUnresolvedNulled, $"{name}: {found.Count - ListedPerCode} more rows lost their {reference.Column} link.", null, name, null, reference.Column));
     }
 
     private BackupIssue UnresolvedIssue(TableModel model, string column, string target, string what, bool required)
@@ -108,13 +108,13 @@ internal sealed partial class ImportSession
         {
             // The original format did not export the ids this row needs: a limit of the file, not an error of the data.
             _skipped = true;
-            var issue = BackupIssue.Warning("REF_NOT_IN_FILE",
+            var issue = BackupIssue.Warning(IssueCode.RefNotInFile,
                 $"{model.Name} {what}: {column} points at a {target} row, but the backup carries no ids for {target}, so the row cannot be linked and is skipped.",
                 "Export the source again with Crearis Backup Admin, which keeps every link.", model.Name, what, column);
             _warnings.Add(issue);
             return issue with { Severity = IssueSeverity.Warning };
         }
-        return BackupIssue.Error(required ? "REF_UNRESOLVED" : "REF_UNRESOLVED_NULLED",
+        return BackupIssue.Error(required ? IssueCode.RefUnresolved : IssueCode.RefUnresolvedNulled,
             $"{model.Name} {what}: {column} points at a {target} row that is neither in the backup nor in this database.",
             $"Import {target} as well (--with-dependencies), or use --continue-on-error to skip such rows.",
             model.Name, what, column, phase: "validate");

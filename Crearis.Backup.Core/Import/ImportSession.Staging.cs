@@ -112,7 +112,7 @@ internal sealed partial class ImportSession
             catch (PostgresException e)
             {
                 await _phases.RollbackToSavepointAsync("parse_row", ct);
-                _errors.Add(BackupIssue.Error("BAD_VALUE", $"{model.Name} row {line}: {e.MessageText}",
+                _errors.Add(BackupIssue.Error(IssueCode.BadValue, $"{model.Name} row {line}: {e.MessageText}",
                     "The backup holds a value this database's column type does not accept; check the schema versions.",
                     model.Name, $"line {line}", e.ColumnName, phase: "stage"));
                 if (++found >= ListedPerCode) break;

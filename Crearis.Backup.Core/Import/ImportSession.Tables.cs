@@ -265,13 +265,13 @@ internal sealed partial class ImportSession
                 {
                     // The row lost a link the original format could not carry, and the platform refuses it without.
                     _skipped = true;
-                    _warnings.Add(BackupIssue.Warning("REF_NOT_IN_FILE",
+                    _warnings.Add(BackupIssue.Warning(IssueCode.RefNotInFile,
                         $"{name} {key}: skipped, because a link the backup cannot carry is required here ({e.MessageText}).",
                         "Create this row by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
                         name, key, e.ColumnName));
                 }
                 else if (failed++ < ListedPerCode) _errors.Add(issue);
-                await ExecAsync($"UPDATE {Map(name)} SET skip = {Sql.Literal(lossy ? "REF_NOT_IN_FILE" : issue.Code)} WHERE line = {line}", ct);
+                await ExecAsync($"UPDATE {Map(name)} SET skip = {Sql.Literal((lossy ? IssueCode.RefNotInFile : issue.Code).Wire)} WHERE line = {line}", ct);
             }
         }
         return written;

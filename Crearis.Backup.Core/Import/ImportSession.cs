@@ -119,7 +119,7 @@ internal sealed partial class ImportSession(
         catch (OperationCanceledException)
         {
             await _phases.RollbackAsync(CancellationToken.None);
-            _errors.Add(BackupIssue.Error("CANCELLED", "The import was cancelled; everything was rolled back.", phase: _phase, table: _table));
+            _errors.Add(BackupIssue.Error(IssueCode.Cancelled, "The import was cancelled; everything was rolled back.", phase: _phase, table: _table));
             return Stopped();
         }
     }

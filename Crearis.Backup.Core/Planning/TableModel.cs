@@ -49,7 +49,7 @@ public static class TableModelBuilder
         {
             if (catalog.Table(tp.Name) is not { } schema)
             {
-                issues.Add(BackupIssue.Error("SCHEMA_TABLE_MISSING", $"The database has no table {tp.Name}.",
+                issues.Add(BackupIssue.Error(IssueCode.SchemaTableMissing, $"The database has no table {tp.Name}.",
                     "Connect to a Crearis database, or leave the table out with --exclude.", tp.Name, phase: "validate"));
                 continue;
             }
@@ -58,7 +58,7 @@ public static class TableModelBuilder
             {
                 if (schema.Column(part.Column) is null)
                 {
-                    issues.Add(BackupIssue.Error("SCHEMA_COLUMN_MISSING",
+                    issues.Add(BackupIssue.Error(IssueCode.SchemaColumnMissing,
                         $"{tp.Name}.{part.Column}, part of the natural key, does not exist in the database.",
                         "The database's schema differs from the Crearis schema this tool knows.", tp.Name, column: part.Column, phase: "validate"));
                     problems = true;
@@ -72,7 +72,7 @@ public static class TableModelBuilder
                 var missing = new[] { extra.Column, extra.TypeColumn }.Where(c => c is not null && schema.Column(c) is null).ToList();
                 if (missing.Count > 0)
                 {
-                    issues.Add(BackupIssue.Error("SCHEMA_COLUMN_MISSING",
+                    issues.Add(BackupIssue.Error(IssueCode.SchemaColumnMissing,
                         $"{tp.Name}.{missing[0]}, a reference the profile declares, does not exist in the database.",
                         "The database's schema differs from the Crearis schema this tool knows.", tp.Name, column: missing[0], phase: "validate"));
                     problems = true;

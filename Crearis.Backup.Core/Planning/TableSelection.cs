@@ -11,7 +11,7 @@ public static class TableSelection
     {
         var known = profile.TableNames.ToHashSet(StringComparer.Ordinal);
         foreach (var name in (tables ?? []).Concat(exclude ?? []).Where(n => !known.Contains(n)))
-            issues.Add(BackupIssue.Error("UNKNOWN_TABLE", $"'{name}' is not a table of the {profile.Name} backup profile.",
+            issues.Add(BackupIssue.Error(IssueCode.UnknownTable, $"'{name}' is not a table of the {profile.Name} backup profile.",
                 $"Use one of: {string.Join(", ", profile.TableNames)}.", name));
         var selected = tables is { Count: > 0 } ? tables.Where(known.Contains).ToHashSet(StringComparer.Ordinal) : new HashSet<string>(known, StringComparer.Ordinal);
         selected.ExceptWith(exclude ?? []);

@@ -6,14 +6,14 @@ public enum IssueSeverity { Warning, Error }
 /// One finding of an export, verification or import: what went wrong (or may be lossy), where, and what to do.
 /// Expected outcomes are values; exceptions are kept for bugs.
 /// </summary>
-/// <param name="Code">Stable machine-readable code, e.g. <c>REF_UNRESOLVED</c>.</param>
+/// <param name="Code">Stable machine-readable code, e.g. <see cref="IssueCode.RefUnresolved"/>.</param>
 /// <param name="Table">Table the row belongs to, when there is one.</param>
 /// <param name="Key">The row's natural key (e.g. the sysmail, xmlid), or the line/file where there is none.</param>
 /// <param name="Column">The column concerned.</param>
 /// <param name="Constraint">The database constraint or trigger that objected, when known.</param>
 public sealed record BackupIssue(
     IssueSeverity Severity,
-    string Code,
+    IssueCode Code,
     string Message,
     string? Suggestion = null,
     string? Table = null,
@@ -22,11 +22,11 @@ public sealed record BackupIssue(
     string? Constraint = null,
     string? Phase = null)
 {
-    public static BackupIssue Error(string code, string message, string? suggestion = null, string? table = null,
+    public static BackupIssue Error(IssueCode code, string message, string? suggestion = null, string? table = null,
         string? key = null, string? column = null, string? constraint = null, string? phase = null) =>
         new(IssueSeverity.Error, code, message, suggestion, table, key, column, constraint, phase);
 
-    public static BackupIssue Warning(string code, string message, string? suggestion = null, string? table = null,
+    public static BackupIssue Warning(IssueCode code, string message, string? suggestion = null, string? table = null,
         string? key = null, string? column = null) =>
         new(IssueSeverity.Warning, code, message, suggestion, table, key, column);
 }

@@ -36,7 +36,7 @@ public static class CrearisBackupReader
                     }
                     catch (JsonException e)
                     {
-                        issues.Add(BackupIssue.Error("BAD_MANIFEST", $"{file}: manifest.json is not valid JSON ({e.Message}).",
+                        issues.Add(BackupIssue.Error(IssueCode.BadManifest, $"{file}: manifest.json is not valid JSON ({e.Message}).",
                             "The backup is damaged; use another copy.", key: "manifest.json"));
                     }
                     continue;
@@ -46,7 +46,7 @@ public static class CrearisBackupReader
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException)
         {
-            issues.Add(BackupIssue.Error("CORRUPT_ARCHIVE", $"{file} is not a readable .tar.gz ({e.Message}).",
+            issues.Add(BackupIssue.Error(IssueCode.CorruptArchive, $"{file} is not a readable .tar.gz ({e.Message}).",
                 "Check that the file was copied completely; export again if it was cut off."));
             return new(false, null, issues);
         }
@@ -54,13 +54,13 @@ public static class CrearisBackupReader
         if (manifest is null)
         {
             if (issues.Count == 0)
-                issues.Add(BackupIssue.Error("MISSING_MANIFEST", $"{file} has no manifest.json, so it is not a Crearis backup (version 2).",
+                issues.Add(BackupIssue.Error(IssueCode.MissingManifest, $"{file} has no manifest.json, so it is not a Crearis backup (version 2).",
                     "Choose a backup made by Crearis Backup Admin or by the original exporter."));
             return new(false, null, issues);
         }
         if (manifest.Format != BackupManifest.FormatName || manifest.FormatVersion != BackupManifest.CurrentVersion)
         {
-            issues.Add(BackupIssue.Error("UNSUPPORTED_VERSION",
+            issues.Add(BackupIssue.Error(IssueCode.UnsupportedVersion,
                 $"{file} is format '{manifest.Format}' version {manifest.FormatVersion}; this tool reads version {BackupManifest.CurrentVersion}.",
                 "Use the version of Crearis Backup Admin that wrote it."));
             return new(false, manifest, issues);
@@ -69,16 +69,16 @@ public static class CrearisBackupReader
         {
             if (!seen.TryGetValue(table.File, out var actual))
             {
-                issues.Add(BackupIssue.Error("MISSING_FILE", $"{file}: the manifest lists {table.File} but the archive does not contain it.",
+                issues.Add(BackupIssue.Error(IssueCode.MissingFile, $"{file}: the manifest lists {table.File} but the archive does not contain it.",
                     "The backup is incomplete; use another copy.", table.Name, key: table.File));
                 continue;
             }
             if (!string.Equals(actual.Sha, table.Sha256, StringComparison.OrdinalIgnoreCase))
-                issues.Add(BackupIssue.Error("BAD_CHECKSUM",
+                issues.Add(BackupIssue.Error(IssueCode.BadChecksum,
                     $"{file}: {table.File} has SHA-256 {actual.Sha}, the manifest says {table.Sha256}.",
                     "The file was changed or damaged after export; use an intact copy.", table.Name, key: table.File));
             else if (actual.Lines != table.Rows)
-                issues.Add(BackupIssue.Error("BAD_ROW_COUNT",
+                issues.Add(BackupIssue.Error(IssueCode.BadRowCount,
                     $"{file}: {table.File} holds {actual.Lines} rows, the manifest says {table.Rows}.",
                     "The backup is inconsistent; use another copy.", table.Name, key: table.File));
         }

@@ -63,7 +63,7 @@ internal sealed class OriginalArchive : IDisposable
     {
         if (!File.Exists(path))
         {
-            _issues.Add(BackupIssue.Error("NOT_FOUND", $"{path} does not exist.", "Check the path of the backup file."));
+            _issues.Add(BackupIssue.Error(IssueCode.NotFound, $"{path} does not exist.", "Check the path of the backup file."));
             return null;
         }
         try
@@ -73,7 +73,7 @@ internal sealed class OriginalArchive : IDisposable
         }
         catch (Exception e) when (e is IOException and not EndOfStreamException or UnauthorizedAccessException)
         {
-            _issues.Add(BackupIssue.Error("CANNOT_READ", $"{path} could not be read: {e.Message}",
+            _issues.Add(BackupIssue.Error(IssueCode.CannotRead, $"{path} could not be read: {e.Message}",
                 "Check that the file is readable by this program and not locked by another one."));
             return null;
         }
@@ -164,7 +164,7 @@ internal sealed class OriginalArchive : IDisposable
     {
         if (!members.TryGetValue(IndexFile, out var indexBytes))
         {
-            _issues.Add(BackupIssue.Error("MISSING_INDEX", $"{FileName} holds no index.json, so it is not a backup of the original crearis-vue exporter.",
+            _issues.Add(BackupIssue.Error(IssueCode.MissingIndex, $"{FileName} holds no index.json, so it is not a backup of the original crearis-vue exporter.",
                 "Choose the .tar.gz that the exporter wrote (backup_<database>_<time>.tar.gz), not a repacked or partial copy."));
             return;
         }
@@ -186,7 +186,7 @@ internal sealed class OriginalArchive : IDisposable
             }
             if (!members.TryGetValue(MemberName(file), out var bytes))
             {
-                _issues.Add(BackupIssue.Error("MISSING_FILE",
+                _issues.Add(BackupIssue.Error(IssueCode.MissingFile,
                     $"index.json lists {file} for table {entry.Name}, but {FileName} does not contain it.",
                     "The backup is incomplete; use a complete copy of the exporter's tarball.", table: entry.Name, key: file));
                 continue;
@@ -201,7 +201,7 @@ internal sealed class OriginalArchive : IDisposable
             {
                 if (entity.ValueKind == JsonValueKind.String && entity.GetString() is { } name && !files.TryGetProperty(name, out _))
                 {
-                    _issues.Add(BackupIssue.Error("MISSING_FILE", $"index.json lists the entity {name} but names no file for it.",
+                    _issues.Add(BackupIssue.Error(IssueCode.MissingFile, $"index.json lists the entity {name} but names no file for it.",
                         "The index was edited or damaged after export; use an intact copy of the tarball.", table: name));
                 }
             }
@@ -223,14 +223,14 @@ internal sealed class OriginalArchive : IDisposable
         if (checksums.ValueKind != JsonValueKind.Object
             || !checksums.TryGetProperty(file, out var expectedElement) || expectedElement.ValueKind != JsonValueKind.String)
         {
-            _issues.Add(BackupIssue.Error("BAD_CHECKSUM", $"index.json has no checksum for {file} (its sha256 is {actual}).",
+            _issues.Add(BackupIssue.Error(IssueCode.BadChecksum, $"index.json has no checksum for {file} (its sha256 is {actual}).",
                 "The index was changed or damaged after export; use an intact copy of the tarball.", table: table, key: file));
             return;
         }
         var expected = expectedElement.GetString()!;
         if (!string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
         {
-            _issues.Add(BackupIssue.Error("BAD_CHECKSUM",
+            _issues.Add(BackupIssue.Error(IssueCode.BadChecksum,
                 $"{file} does not match its checksum in index.json: expected sha256 {expected}, actual {actual}.",
                 "The file was changed or damaged after export; use an intact copy of the tarball.", table: table, key: file));
         }
@@ -304,7 +304,7 @@ internal sealed class OriginalArchive : IDisposable
         var length = rows.GetArrayLength();
         if (length != rowCount)
         {
-            _issues.Add(BackupIssue.Error("BAD_ROW_COUNT",
+            _issues.Add(BackupIssue.Error(IssueCode.BadRowCount,
                 $"{label} says it holds {rowCount} rows of {expectedName} but contains {length}.",
                 "The file was changed or cut short after export; use an intact copy of the tarball.", table: expectedName, key: file));
             return null;
@@ -322,7 +322,7 @@ internal sealed class OriginalArchive : IDisposable
         }
         catch (JsonException e)
         {
-            _issues.Add(BackupIssue.Error(file == IndexFile ? "BAD_INDEX" : "BAD_TABLE_FILE",
+            _issues.Add(BackupIssue.Error(file == IndexFile ? IssueCode.BadIndex : IssueCode.BadTableFile,
                 $"{file} in {FileName} is not valid JSON ({e.Message}).",
                 "The file was changed or damaged after export; use an intact copy of the tarball.", table: table, key: file));
             return null;
@@ -341,15 +341,15 @@ internal sealed class OriginalArchive : IDisposable
             : null;
 
     private BackupIssue NotABackup(string message) =>
-        BackupIssue.Error("NOT_A_BACKUP", message, "Choose the .tar.gz file that the crearis-vue exporter wrote.", key: FileName);
+        BackupIssue.Error(IssueCode.NotABackup, message, "Choose the .tar.gz file that the crearis-vue exporter wrote.", key: FileName);
 
     private BackupIssue Corrupt(string message) =>
-        BackupIssue.Error("CORRUPT_ARCHIVE", message, "The file was damaged or cut short in transfer; use an intact copy of the tarball.", key: FileName);
+        BackupIssue.Error(IssueCode.CorruptArchive, message, "The file was damaged or cut short in transfer; use an intact copy of the tarball.", key: FileName);
 
     private BackupIssue BadIndex(string message) =>
-        BackupIssue.Error("BAD_INDEX", $"{FileName}: {message}", "The index was changed or damaged after export; use an intact copy of the tarball.", key: IndexFile);
+        BackupIssue.Error(IssueCode.BadIndex, $"{FileName}: {message}", "The index was changed or damaged after export; use an intact copy of the tarball.", key: IndexFile);
 
     private static BackupIssue BadTableFile(string label, string problem, string table) =>
-        BackupIssue.Error("BAD_TABLE_FILE", $"{label} is not a table file of the original format: {problem}",
+        BackupIssue.Error(IssueCode.BadTableFile, $"{label} is not a table file of the original format: {problem}",
             "The file was changed or damaged after export; use an intact copy of the tarball.", table: table, key: label);
 }

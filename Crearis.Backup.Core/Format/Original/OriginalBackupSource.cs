@@ -67,7 +67,7 @@ internal sealed class OriginalBackupSource : IBackupSource
         if (_archive.Table(table) is not { } original) return [];
         if (_catalog.Table(table) is not { } schema)
         {
-            _issues.Add(BackupIssue.Warning("UNKNOWN_TABLE",
+            _issues.Add(BackupIssue.Warning(IssueCode.UnknownTable,
                 $"The backup holds {original.RowCount} rows of {table} ({original.File}), but the target database has no such table; they are left out.",
                 "If these rows matter, import into a database with the Crearis schema.", table: table));
             return [];

@@ -60,7 +60,7 @@ internal sealed class OriginalLinkRecovery
             {
                 if (Contradiction(row, tags) is { } why)
                 {
-                    _issues.Add(BackupIssue.Warning("TAG_CACHE_INCONSISTENT",
+                    _issues.Add(BackupIssue.Warning(IssueCode.TagCacheInconsistent,
                         $"{cache.Table} {row.Key}: tags_ids [{string.Join(", ", row.Ids!)}] and tags_display [{string.Join(", ", row.Labels ?? [])}] disagree ({why}); this row proves nothing about tag ids.",
                         "Check the row's tags after the import; the platform recomputes both columns from the links that are imported.",
                         cache.Table, row.Key, "tags_display"));
@@ -204,7 +204,7 @@ internal sealed class OriginalLinkRecovery
         _links[cache.Junction] = refs;
 
         var single = cache.Table[..^1];
-        _issues.Add(BackupIssue.Warning(refs.Count > 0 ? "LINK_RECOVERED" : "LINK_NOT_RECOVERED",
+        _issues.Add(BackupIssue.Warning(refs.Count > 0 ? IssueCode.LinkRecovered : IssueCode.LinkNotRecovered,
             $"{cache.Junction}: {refs.Count} of {rows.Count} rows recovered from {cache.Table}.tags_ids + tags_display (the tag ids are pinned to tags, " +
             $"and the platform keeps tags_ids exactly a row's links): {paired} paired with the file's own row of the link, " +
             $"its {single} being the only one whose tags_ids equal the tag set of the row's group (created_at is the row's own); " +
@@ -215,7 +215,7 @@ internal sealed class OriginalLinkRecovery
             cache.Junction));
         foreach (var (reason, count) in reasons)
         {
-            _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED",
+            _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered,
                 $"{cache.Junction}: {count} row(s) stay unresolvable: {reason}.",
                 "Set these links by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
                 cache.Junction));
@@ -223,7 +223,7 @@ internal sealed class OriginalLinkRecovery
         var unkeyed = cache.Rows.Where(r => r.Ids is { Count: > 0 } && !rowIds.ContainsKey(r.Line)).Select(r => r.Key).ToList();
         if (unkeyed.Count > 0)
         {
-            _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED",
+            _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered,
                 $"{cache.Table}: the source id of {unkeyed.Count} row(s) with tags stays unknown ({string.Join(", ", unkeyed.Take(10))}{(unkeyed.Count > 10 ? ", …" : "")}): " +
                 $"their tag set is not unique or no junction group matches it. Their tag links are recovered by natural keys where {cache.Junction} says so, " +
                 "but rows of other tables that name them by id (such as tasks.record_id) cannot be linked to them.",
@@ -242,7 +242,7 @@ internal sealed class OriginalLinkRecovery
     private void ReportTags(OriginalTable tagTable, List<TagRow> tags, List<CacheTable> caches, SolverResult solved)
     {
         var cacheRows = caches.Sum(c => c.Rows.Count(r => r.Ids is { Count: > 0 } && r.Consistent));
-        _issues.Add(BackupIssue.Warning(solved.Pinned.Count > 0 ? "LINK_RECOVERED" : "LINK_NOT_RECOVERED",
+        _issues.Add(BackupIssue.Warning(solved.Pinned.Count > 0 ? IssueCode.LinkRecovered : IssueCode.LinkNotRecovered,
             $"tags: {solved.Pinned.Count} of {tags.Count} source ids pinned from the tags_ids + tags_display of {cacheRows} events/posts rows " +
             "(every assignment of ids to tags consistent with those rows agrees on them); links by tag id (posts.tag_ids, the junction rows) resolve through them.",
             null, tagTable.Name));
@@ -260,7 +260,7 @@ internal sealed class OriginalLinkRecovery
                 SolverState.Undecided => $"its id could not be decided (the ids [{string.Join(", ", candidates)}] were left open)",
                 _ => $"the events and posts that list it leave its id open: another tag could have it just as well (ids left open: [{string.Join(", ", candidates)}])",
             };
-            _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED", $"tags {tag.Name}: source id unknown: {why}.",
+            _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered, $"tags {tag.Name}: source id unknown: {why}.",
                 "Links to this tag are not imported; set them by hand after the import.", tagTable.Name, tag.Name));
         }
     }
@@ -270,7 +270,7 @@ internal sealed class OriginalLinkRecovery
         if (archive.Table("event_instructors") is not { } table || table.RowCount == 0) return;
         var proven = _links.GetValueOrDefault("events")?.Values.Select(l => l.Id!.Value).ToHashSet() ?? [];
         var eventSide = ReadJunction(table, "event_id").Count(r => r.Parent is { } p && proven.Contains(p));
-        _issues.Add(BackupIssue.Warning("LINK_NOT_RECOVERED",
+        _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered,
             $"event_instructors: {table.RowCount} row(s) stay unresolvable: instructors carry no id in the file, and nothing pairs an instructor id with an instructor's xmlid " +
             $"(event_instructors.instructor_id and events.public_user are bare ids; users name their instructor by xmlid, without its id). " +
             $"The event of {eventSide} of them is proven by its tag set; the instructor of none.",

@@ -181,7 +181,7 @@ internal sealed partial class OriginalRowConverter
         var issues = new List<BackupIssue>();
         foreach (var column in _unknownColumns)
         {
-            issues.Add(BackupIssue.Warning("UNKNOWN_COLUMN",
+            issues.Add(BackupIssue.Warning(IssueCode.UnknownColumn,
                 $"{_table.Name}.{column} is in the backup ({_table.File}) but not in the target database; its values are left out.",
                 "If these values matter, add the column to the target database and import again.",
                 table: _table.Name, column: column));
@@ -191,7 +191,7 @@ internal sealed partial class OriginalRowConverter
             var numbered = _numberedText[column];
             var values = numbered.Count == 1 ? "1 value was written as a number" : $"{numbered.Count} values were written as numbers";
             var lost = numbered.HasFraction ? "leading zeros and trailing decimal zeros" : "leading zeros";
-            issues.Add(BackupIssue.Warning("LOSSY_TEXT_NUMBER",
+            issues.Add(BackupIssue.Warning(IssueCode.LossyTextNumber,
                 $"{_table.Name}.{column}: {values} by the original exporter; {lost} may be lost " +
                 $"(e.g. {string.Join(", ", numbered.Examples)})",
                 "Check these values after import.",

@@ -71,7 +71,7 @@ public partial class BackupsPage
         }
         catch (IOException e)
         {
-            _uploadErrors.Add(BackupIssue.Error("UPLOAD_FAILED", $"{file.Name} could not be received: {e.Message}", "Try again; check the size limit."));
+            _uploadErrors.Add(BackupIssue.Error(IssueCode.UploadFailed, $"{file.Name} could not be received: {e.Message}", "Try again; check the size limit."));
         }
         finally
         {
