@@ -238,7 +238,7 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
             exportSteps.Begin("(snapshot, catalog, counts)");
             var sink = new SyncProgress<BackupProgress>(p =>
             {
-                exportSteps.Mark(p.Phase, p.Table, firstRow: p.TableDone == 1 || p.Phase == "done");
+                exportSteps.Mark(p.Phase.Wire(), p.Table, firstRow: p.TableDone == 1 || p.Phase == BackupPhase.Done);
                 Throttled($"  {p.Phase}: {p.Table,-18} {p.OverallDone,12:N0} / {p.OverallTotal:N0} rows");
             });
             exported = await BackupExporter.ExportAsync(sourceCs, backupFile, new ExportOptions(Description: "benchmark"),
@@ -281,7 +281,7 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
                 {
                     var sink = new SyncProgress<BackupProgress>(p =>
                     {
-                        importSteps.Mark(p.Phase, p.Table, firstRow: p.Phase == "stage" && p.TableDone == 1);
+                        importSteps.Mark(p.Phase.Wire(), p.Table, firstRow: p.Phase == BackupPhase.Stage && p.TableDone == 1);
                         Throttled($"  {p.Phase}: {p.Table,-18} {p.OverallDone,12:N0} / {p.OverallTotal:N0}");
                     });
                     importSteps.Begin("(catalog, plan, sequences)");

@@ -26,7 +26,7 @@ public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : Com
 
         foreach (var (done, table) in new[] { (10L, "users"), (150L, "events"), (400L, "posts_tags") })
         {
-            panel.Render(p => p.Add(c => c.Job, Job(new BackupProgress("write", table, done, 100, done, 400, 1234, TimeSpan.FromSeconds(42)))));
+            panel.Render(p => p.Add(c => c.Job, Job(new BackupProgress(BackupPhase.Write, table, done, 100, done, 400, 1234, TimeSpan.FromSeconds(42)))));
 
             panel.Find("[data-testid=progress-table]").TextContent.Should().Be(table);
             panel.Find("[data-testid=progress-overall]").TextContent.Should().Be($"{Math.Min(100, 100.0 * done / 400):F0}%");
@@ -39,7 +39,7 @@ public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : Com
     {
         AddAuthorization().SetAuthorized("viewer@crearis.test").SetRoles(Roles.Viewer);
 
-        var panel = Render<ImportProgressPanel>(p => p.Add(c => c.Job, Job(new BackupProgress("stage", "users", 1, 2, 1, 2, 1, null))));
+        var panel = Render<ImportProgressPanel>(p => p.Add(c => c.Job, Job(new BackupProgress(BackupPhase.Stage, "users", 1, 2, 1, 2, 1, null))));
 
         panel.FindAll("[data-testid=cancel]").Should().BeEmpty();
         panel.Find("[data-testid=progress-table]").TextContent.Should().Be("users");
@@ -74,7 +74,7 @@ public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : Com
             [BackupIssue.Error(IssueCode.TriggerRefused, "projects: a platform rule refused the value of regio", "Correct it", "projects", null, "regio")],
             [], new Dictionary<string, IReadOnlyList<string>>())
         {
-            StoppedAt = new ImportStop("late-seed", "projects"),
+            StoppedAt = new ImportStop(BackupPhase.LateSeed, "projects"),
             NotReached = ["events", "tasks"],
         };
 

@@ -19,7 +19,7 @@ public static class ResultJson
 
     public static object Issue(BackupIssue i) => new
     {
-        code = i.Code, table = i.Table, key = i.Key, column = i.Column, constraint = i.Constraint, phase = i.Phase,
+        code = i.Code, table = i.Table, key = i.Key, column = i.Column, constraint = i.Constraint, phase = i.Phase?.Wire(),
         message = i.Message, suggestion = i.Suggestion,
     };
 
@@ -30,7 +30,7 @@ public static class ResultJson
         format = (int?)result.Format,
         outcome = result.Outcome.ToString(),
         durationMs = (long)result.Duration.TotalMilliseconds,
-        stoppedAt = result.StoppedAt is { } stop ? new { phase = stop.Phase, table = stop.Table } : null,
+        stoppedAt = result.StoppedAt is { } stop ? new { phase = stop.Phase.Wire(), table = stop.Table } : null,
         notReached = result.NotReached.Count > 0 ? result.NotReached : null,
         tables = result.Tables.ToDictionary(t => t.Key, t => new
         {

@@ -249,7 +249,7 @@ public static class BackupCommands
         };
         await io.Out.WriteLineAsync($"{verb}: {ResultJson.Mode(result.Mode)}, format {(int?)result.Format}, {result.Duration.TotalSeconds:F1}s");
         if (result.StoppedAt is { } stop)
-            await io.Out.WriteLineAsync($"  Stopped at {stop.Table ?? "the end"} ({stop.Phase}); not reached: {(result.NotReached.Count == 0 ? "none" : string.Join(", ", result.NotReached))}");
+            await io.Out.WriteLineAsync($"  Stopped at {stop.Table ?? "the end"} ({stop.Phase.Wire()}); not reached: {(result.NotReached.Count == 0 ? "none" : string.Join(", ", result.NotReached))}");
         if (result.Tables.Count > 0)
         {
             await io.Out.WriteLineAsync($"  {"table",-20} {"total",9} {"inserted",9} {"updated",9} {"unchanged",9} {"skipped",9}");
@@ -323,7 +323,7 @@ internal sealed class ProgressBar(TextWriter? terminal) : IProgress<BackupProgre
         var fraction = value.OverallTotal > 0 ? Math.Min(1, (double)value.OverallDone / value.OverallTotal) : 0;
         var filled = (int)(fraction * 30);
         var eta = value.Remaining is { } r ? $" ~{r:mm\\:ss} left" : "";
-        terminal.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {fraction,4:P0} {value.Phase} {value.Table} {value.RowsPerSecond,8:N0} rows/s{eta}   ");
+        terminal.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {fraction,4:P0} {value.Phase.Wire()} {value.Table} {value.RowsPerSecond,8:N0} rows/s{eta}   ");
         _drawn = true;
     }
 

@@ -30,7 +30,7 @@ public sealed class ExportTests(CrearisDatabaseFixture source) : IClassFixture<C
         // As soon as the export has started reading, the "platform" adds a tag and a user in another session.
         var progress = new Import.SynchronousProgress<BackupProgress>(p =>
         {
-            if (written || p.Phase != "export") return;
+            if (written || p.Phase != BackupPhase.Export) return;
             written = true;
             ExecuteAsync(source.ConnectionString, """
                 INSERT INTO tags (name) VALUES ('written-during-export');
@@ -53,7 +53,7 @@ public sealed class ExportTests(CrearisDatabaseFixture source) : IClassFixture<C
         string[]? during = null;
         var progress = new Import.SynchronousProgress<BackupProgress>(p =>
         {
-            if (during is null && p.Phase == "export") during = Directory.GetFiles(_folder, "*.tar.gz");
+            if (during is null && p.Phase == BackupPhase.Export) during = Directory.GetFiles(_folder, "*.tar.gz");
         });
 
         var result = await BackupExporter.ExportAsync(source.ConnectionString, target, new ExportOptions(), progress: progress);

@@ -247,7 +247,7 @@ public sealed class ImportModesTests(CrearisDatabaseFixture source) : IClassFixt
         var result = await BackupImporter.ImportFileAsync(_target, backup, new ImportOptions(ImportMode.NewOnly), progress: progress);
 
         result.Outcome.Should().Be(ImportOutcome.Applied);
-        var users = reports.Where(r => r.Phase == "stage" && r.Table == "users").ToList();
+        var users = reports.Where(r => r.Phase == BackupPhase.Stage && r.Table == "users").ToList();
         users.Select(r => r.TableDone).Should().BeInAscendingOrder().And.HaveCount((int)result.Tables["users"].Total, "one report per staged row");
         reports.Select(r => r.OverallDone).Should().BeInAscendingOrder();
         reports.Last().OverallDone.Should().Be(reports.Last().OverallTotal);

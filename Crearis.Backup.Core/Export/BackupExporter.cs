@@ -112,7 +112,7 @@ public static class BackupExporter
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, BackupManifest.FileName) { DataStream = new MemoryStream(json) };
                 await tar.WriteEntryAsync(entry, ct);
                 await tx.CommitAsync(ct);
-                tracker.Report("done", null, 0, 0);
+                tracker.Report(BackupPhase.Done, null, 0, 0);
                 await tar.DisposeAsync();
                 await gzip.DisposeAsync();
                 await file.DisposeAsync();
@@ -149,7 +149,7 @@ public static class BackupExporter
                     sha.AppendData(bytes);
                     sha.AppendData(newline);
                     rows++;
-                    tracker.Report("export", model.Name, rows, total, 1);
+                    tracker.Report(BackupPhase.Export, model.Name, rows, total, 1);
                 }
             }
             var name = $"tables/{model.Name}.jsonl";

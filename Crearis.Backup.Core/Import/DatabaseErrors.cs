@@ -17,7 +17,7 @@ internal sealed partial class DatabaseErrors(NpgsqlConnection conn, Func<NpgsqlT
     /// <param name="table">The table being written (the error may name another, e.g. a trigger's).</param>
     /// <param name="column">The column being written, when the statement wrote only one (late seeding, derived values).</param>
     /// <param name="key">The row's natural key, when the failing row is known.</param>
-    public async Task<BackupIssue> DescribeAsync(PostgresException e, string phase, string? table, string? column = null,
+    public async Task<BackupIssue> DescribeAsync(PostgresException e, BackupPhase phase, string? table, string? column = null,
         string? key = null, CancellationToken ct = default)
     {
         table ??= e.TableName;

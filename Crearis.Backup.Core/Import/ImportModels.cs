@@ -52,7 +52,7 @@ public sealed record TableCounts
 }
 
 /// <summary>Where an aborted import stopped.</summary>
-public sealed record ImportStop(string Phase, string? Table);
+public sealed record ImportStop(BackupPhase Phase, string? Table);
 
 /// <summary>One row a merge changes (or would change): its natural key and each changed column, before → after.</summary>
 public sealed record ChangeExample(string Key, IReadOnlyDictionary<string, (string? Before, string? After)> Changes);

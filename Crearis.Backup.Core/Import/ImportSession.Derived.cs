@@ -1,4 +1,5 @@
 using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Results;
 using Crearis.Backup.Core.Planning;
 
 namespace Crearis.Backup.Core.Import;
@@ -28,7 +29,7 @@ internal sealed partial class ImportSession
             // One column at a time: triggers fire on "UPDATE OF column" whether or not its value changes.
             foreach (var column in derived)
             {
-                At("derived", model.Name, column.Name);
+                At(BackupPhase.Derived, model.Name, column.Name);
                 var reference = model.ReferenceOf(column.Name);
                 var value = reference is not null ? ResolveExpression(model, reference, column) : "r." + Sql.Ident(column.Name);
                 // A link the backup cannot resolve is left as the platform computed it.

@@ -23,7 +23,7 @@ internal sealed partial class ImportSession
             var model = _models[deferred.Table];
             if (model.IdColumn is null || !_carried.GetValueOrDefault(model.Name, []).Contains(reference.Column)) continue;
             var column = model.Schema.Column(reference.Column)!;
-            At("late-seed", model.Name, reference.Column);
+            At(BackupPhase.LateSeed, model.Name, reference.Column);
             var value = ResolveExpression(model, reference, column);
             var scope = options.Mode == ImportMode.Merge ? "m.present" : "m.inserted";
             var id = Sql.Ident(model.IdColumn);

@@ -44,7 +44,7 @@ internal sealed partial class ImportSession
             {
                 _errors.Add(BackupIssue.Error(IssueCode.DependencyMissing,
                     $"The selected tables refer to tables the backup does not hold: {string.Join(", ", missing)}.",
-                    "Export those tables too (or the whole profile), or leave out the tables that refer to them.", phase: "validate"));
+                    "Export those tables too (or the whole profile), or leave out the tables that refer to them.", phase: BackupPhase.Validate));
                 return false;
             }
             break;
@@ -60,11 +60,11 @@ internal sealed partial class ImportSession
                 if (schema.Column(column) is not { } live)
                     _errors.Add(BackupIssue.Error(IssueCode.SchemaColumnMissing,
                         $"The backup holds {table.Table}.{column} ({type}), which this database does not have; its values would be lost.",
-                        $"Bring the database's schema up to date, or leave {table.Table} out with --exclude.", table.Table, column: column, phase: "validate"));
+                        $"Bring the database's schema up to date, or leave {table.Table} out with --exclude.", table.Table, column: column, phase: BackupPhase.Validate));
                 else if (!string.Equals(live.Type, type, StringComparison.Ordinal))
                     _errors.Add(BackupIssue.Error(IssueCode.SchemaTypeChanged,
                         $"{table.Table}.{column} is {type} in the backup but {live.Type} in this database.",
-                        $"Bring the two schemas to the same version, or leave {table.Table} out with --exclude.", table.Table, column: column, phase: "validate"));
+                        $"Bring the two schemas to the same version, or leave {table.Table} out with --exclude.", table.Table, column: column, phase: BackupPhase.Validate));
             }
         }
         if (_errors.Count > 0) return false;

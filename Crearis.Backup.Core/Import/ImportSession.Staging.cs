@@ -32,7 +32,7 @@ internal sealed partial class ImportSession
                 await copy.WriteAsync(row.Line, NpgsqlDbType.Bigint, ct);
                 await copy.WriteAsync(row.Json, NpgsqlDbType.Jsonb, ct);
                 rows++;
-                _tracker.Report("stage", model.Name, rows, total, 1);
+                _tracker.Report(BackupPhase.Stage, model.Name, rows, total, 1);
             }
             await copy.CompleteAsync(ct);
         }
@@ -114,11 +114,11 @@ internal sealed partial class ImportSession
                 await _phases.RollbackToSavepointAsync("parse_row", ct);
                 _errors.Add(BackupIssue.Error(IssueCode.BadValue, $"{model.Name} row {line}: {e.MessageText}",
                     "The backup holds a value this database's column type does not accept; check the schema versions.",
-                    model.Name, $"line {line}", e.ColumnName, phase: "stage"));
+                    model.Name, $"line {line}", e.ColumnName, phase: BackupPhase.Stage));
                 if (++found >= ListedPerCode) break;
             }
         }
         if (found == 0)
-            _errors.Add(await _describe.DescribeAsync(first, "stage", model.Name, ct: ct));
+            _errors.Add(await _describe.DescribeAsync(first, BackupPhase.Stage, model.Name, ct: ct));
     }
 }

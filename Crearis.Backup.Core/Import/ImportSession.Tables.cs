@@ -48,7 +48,7 @@ internal sealed partial class ImportSession
         await ExecAsync($"CREATE INDEX ON {Map(name)} (line)", ct);
         await ExecAsync($"ANALYZE {Map(name)}", ct);
         _mapped.Add(name);
-        _tracker.Report("map", name, total, total, write ? 0 : total);
+        _tracker.Report(BackupPhase.Map, name, total, total, write ? 0 : total);
 
         if (!write) return;
 
@@ -127,7 +127,7 @@ internal sealed partial class ImportSession
             Unchanged = total - inserted - updated - skipped,
         };
         if (skipped > 0) _skipped = true;
-        _tracker.Report("write", name, total, total, total);
+        _tracker.Report(BackupPhase.Write, name, total, total, total);
         await ListMissingAsync(model, ct);
     }
 
@@ -259,7 +259,7 @@ internal sealed partial class ImportSession
             {
                 await _phases.RollbackToSavepointAsync("row_write", ct);
                 var key = await KeyOfLineAsync(model, line, ct);
-                var issue = await _describe.DescribeAsync(e, "write", name, key: key, ct: ct);
+                var issue = await _describe.DescribeAsync(e, BackupPhase.Write, name, key: key, ct: ct);
                 var lossy = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE line = {line} AND lossy", ct) > 0;
                 if (lossy)
                 {

@@ -52,7 +52,7 @@ internal sealed partial class ImportSession(
     private const int ExamplesPerTable = 3;
     private DatabaseErrors _describe = null!;
     // Where the run is, so that an abort names the phase, table and column it stopped at.
-    private string _phase = "stage";
+    private BackupPhase _phase = BackupPhase.Stage;
     private string? _table;
     private string? _column;
     private ImportStop? _stoppedAt;
@@ -76,19 +76,19 @@ internal sealed partial class ImportSession(
             var inBackup = _plan.Order.Where(t => source.Summary.Tables.Any(s => s.Table == t.Name)).ToList();
             foreach (var model in inBackup)
             {
-                At("stage", model.Name);
+                At(BackupPhase.Stage, model.Name);
                 await StageAsync(model, ct);
             }
 
             foreach (var model in _plan.Order)
             {
-                At(_selected.Contains(model.Name) ? "write" : "map", model.Name);
+                At(_selected.Contains(model.Name) ? BackupPhase.Write : BackupPhase.Map, model.Name);
                 await _phases.CreateSavepointAsync("phase_" + model.Name, ct);
                 await RunTableAsync(model, write: _selected.Contains(model.Name), ct);
                 await LateSeedAsync(model, ct);
                 await _phases.ReleaseSavepointAsync("phase_" + model.Name, ct);
             }
-            At("derived", null);
+            At(BackupPhase.Derived, null);
             await RestoreDerivedAsync(ct);
 
             if (_errors.Count > 0 && !options.ContinueOnError)
@@ -101,7 +101,7 @@ internal sealed partial class ImportSession(
                 await _phases.RollbackAsync(ct);
                 return Result(ImportOutcome.DryRun);
             }
-            At("commit", null);
+            At(BackupPhase.Commit, null);
             await _phases.CommitAsync(ct);
             return Result(_skipped || _errors.Count > 0 ? ImportOutcome.AppliedWithSkips : ImportOutcome.Applied);
         }
@@ -124,7 +124,7 @@ internal sealed partial class ImportSession(
         }
     }
 
-    private void At(string phase, string? table, string? column = null) => (_phase, _table, _column) = (phase, table, column);
+    private void At(BackupPhase phase, string? table, string? column = null) => (_phase, _table, _column) = (phase, table, column);
 
     /// <summary>An aborted run: rolled back, and the result says where it stopped and which tables it never reached.</summary>
     private ImportResult Stopped()

@@ -50,7 +50,7 @@ public static class TableModelBuilder
             if (catalog.Table(tp.Name) is not { } schema)
             {
                 issues.Add(BackupIssue.Error(IssueCode.SchemaTableMissing, $"The database has no table {tp.Name}.",
-                    "Connect to a Crearis database, or leave the table out with --exclude.", tp.Name, phase: "validate"));
+                    "Connect to a Crearis database, or leave the table out with --exclude.", tp.Name, phase: BackupPhase.Validate));
                 continue;
             }
             var problems = false;
@@ -60,7 +60,7 @@ public static class TableModelBuilder
                 {
                     issues.Add(BackupIssue.Error(IssueCode.SchemaColumnMissing,
                         $"{tp.Name}.{part.Column}, part of the natural key, does not exist in the database.",
-                        "The database's schema differs from the Crearis schema this tool knows.", tp.Name, column: part.Column, phase: "validate"));
+                        "The database's schema differs from the Crearis schema this tool knows.", tp.Name, column: part.Column, phase: BackupPhase.Validate));
                     problems = true;
                 }
             }
@@ -74,7 +74,7 @@ public static class TableModelBuilder
                 {
                     issues.Add(BackupIssue.Error(IssueCode.SchemaColumnMissing,
                         $"{tp.Name}.{missing[0]}, a reference the profile declares, does not exist in the database.",
-                        "The database's schema differs from the Crearis schema this tool knows.", tp.Name, column: missing[0], phase: "validate"));
+                        "The database's schema differs from the Crearis schema this tool knows.", tp.Name, column: missing[0], phase: BackupPhase.Validate));
                     problems = true;
                     continue;
                 }

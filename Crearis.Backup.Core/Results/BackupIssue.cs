@@ -20,10 +20,10 @@ public sealed record BackupIssue(
     string? Key = null,
     string? Column = null,
     string? Constraint = null,
-    string? Phase = null)
+    BackupPhase? Phase = null)
 {
     public static BackupIssue Error(IssueCode code, string message, string? suggestion = null, string? table = null,
-        string? key = null, string? column = null, string? constraint = null, string? phase = null) =>
+        string? key = null, string? column = null, string? constraint = null, BackupPhase? phase = null) =>
         new(IssueSeverity.Error, code, message, suggestion, table, key, column, constraint, phase);
 
     public static BackupIssue Warning(IssueCode code, string message, string? suggestion = null, string? table = null,

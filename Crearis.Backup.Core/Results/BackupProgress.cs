@@ -4,7 +4,7 @@ namespace Crearis.Backup.Core.Results;
 
 /// <summary>Where a long export or import stands; reported at row granularity (consumers throttle).</summary>
 public sealed record BackupProgress(
-    string Phase,
+    BackupPhase Phase,
     string? Table,
     long TableDone,
     long TableTotal,
@@ -21,7 +21,7 @@ internal sealed class ProgressTracker(IProgress<BackupProgress>? sink, long over
 
     public long OverallTotal { get; set; } = overallTotal;
 
-    public void Report(string phase, string? table, long tableDone, long tableTotal, long overallAdvance = 0)
+    public void Report(BackupPhase phase, string? table, long tableDone, long tableTotal, long overallAdvance = 0)
     {
         _overallDone += overallAdvance;
         if (sink is null) return;
