@@ -20,10 +20,10 @@ internal sealed partial class ImportSession
         // platform recomputed from the merged links, the target's own included, and the backup's list would drop them.
         string Scope(TableModel model, ColumnSchema column) =>
             options.Mode == ImportMode.Merge && !model.Profile.IsLinkCache(column.Name) ? "m.present" : "m.inserted";
-        foreach (var model in _plan.Order.Where(m => _written.Contains(m.Name) && m.IdColumn is not null))
+        foreach (var model in _prepared.Plan.Order.Where(m => _written.Contains(m.Name) && m.IdColumn is not null))
         {
             // Only what the backup carries: a derived column it lacks is left as the platform's triggers made it.
-            var carried = _carried.GetValueOrDefault(model.Name, []);
+            var carried = Staged(model.Name).Carried;
             var derived = model.Schema.Writable.Where(c => model.Profile.IsDerived(c.Name) && c.Name != model.IdColumn && carried.Contains(c.Name)).ToList();
             if (derived.Count == 0) continue;
             // One column at a time: triggers fire on "UPDATE OF column" whether or not its value changes.

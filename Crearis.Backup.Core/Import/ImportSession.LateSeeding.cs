@@ -14,14 +14,14 @@ internal sealed partial class ImportSession
     /// </summary>
     private async Task LateSeedAsync(TableModel written, CancellationToken ct)
     {
-        foreach (var deferred in _plan.Deferred)
+        foreach (var deferred in _prepared.Plan.Deferred)
         {
             if (!_written.Contains(deferred.Table)) continue;
             var reference = deferred.Reference;
             if (!reference.TargetTables.All(t => _mapped.Contains(t))) continue;
             if (!reference.TargetTables.Contains(written.Name) && deferred.Table != written.Name) continue;
-            var model = _models[deferred.Table];
-            if (model.IdColumn is null || !_carried.GetValueOrDefault(model.Name, []).Contains(reference.Column)) continue;
+            var model = _prepared.Models[deferred.Table];
+            if (model.IdColumn is null || !Staged(model.Name).Carried.Contains(reference.Column)) continue;
             var column = model.Schema.Column(reference.Column)!;
             At(BackupPhase.LateSeed, model.Name, reference.Column);
             var value = ResolveExpression(model, reference, column);
@@ -41,15 +41,15 @@ internal sealed partial class ImportSession
                 await ExecAsync($"UPDATE public.{Sql.Ident(model.Name)} x SET {Sql.Ident(reference.Column)} = x.{Sql.Ident(reference.Column)} " +
                                 $"FROM {Map(model.Name)} m WHERE x.{id} = m.dst AND m.skip IS NULL AND {scope.Replace("m.", "m.")} AND x.{Sql.Ident(reference.Column)} IS NOT NULL", ct);
             }
-            if (changed > 0 && _counts.TryGetValue(model.Name, out var c))
+            if (changed > 0 && _report.Counts.TryGetValue(model.Name, out var c))
             {
                 var updated = await ScalarAsync($"SELECT count(*) FROM {Map(model.Name)} WHERE changed", ct);
-                _counts[model.Name] = c with { Updated = updated, Unchanged = c.Total - c.Inserted - updated - c.Skipped };
+                _report.Counts[model.Name] = c with { Updated = updated, Unchanged = c.Total - c.Inserted - updated - c.Skipped };
             }
             var lost = await ScalarAsync(
                 $"SELECT count(*) FROM {Rec(model.Name)} r JOIN {Map(model.Name)} m ON m.line = r.line WHERE m.skip IS NULL AND {scope} AND {_refs.Unresolved(reference, reference.Column, value)}", ct);
             if (lost > 0)
-                _warnings.Add(BackupIssue.Warning(IssueCode.RefUnresolvedNulled,
+                _report.Warnings.Add(BackupIssue.Warning(IssueCode.RefUnresolvedNulled,
                     $"{model.Name}: {lost} rows keep no {reference.Column} link, because the {string.Join("/", reference.TargetTables)} rows it points at are neither in the backup nor in this database (or the backup carries no ids for them).",
                     "Set these links by hand after the import.", model.Name, null, reference.Column));
         }

@@ -13,7 +13,7 @@ internal sealed partial class ImportSession
     {
         var name = model.Name;
         var keyText = KeyText(model, "m");
-        var report = write ? (Action<BackupIssue>)AddError : _ => { };
+        var report = write ? (Action<BackupIssue>)_report.AddError : _ => { };
 
         // A row without its natural key cannot be recognised in another database.
         if (keys.Count == 1 && !keys[0].IsReference)
@@ -29,7 +29,7 @@ internal sealed partial class ImportSession
             if (!keys[i].IsReference) continue;
             var part = model.Profile.NaturalKey[i];
             // The original format may name the parent by its natural key ("$ref") instead of its id.
-            var given = _keyHints.Contains(name + "." + part.Column)
+            var given = Staged(name).KeyHints.Contains(part.Column)
                 ? $"coalesce(r.{Sql.Ident(part.Column)}::text, r.{Sql.Ident("ref__" + part.Column)}::text)"
                 : $"r.{Sql.Ident(part.Column)}::text";
             await CollectAsync(
@@ -80,7 +80,7 @@ internal sealed partial class ImportSession
         if (required)
         {
             await ExecAsync($"UPDATE {Map(name)} m SET skip = 'REF_UNRESOLVED' FROM {Res(name)} v WHERE v.line = m.line AND v.{Sql.Ident(flag)}", ct);
-            foreach (var what in found.Take(ListedPerCode)) AddError(UnresolvedIssue(model, reference.Column, target, what, required: true));
+            foreach (var what in found.Take(ImportReport.ListedPerCode)) _report.AddError(UnresolvedIssue(model, reference.Column, target, what, required: true));
             return;
         }
         // Nullable: the row is written without the link, and that is said.
@@ -89,16 +89,16 @@ internal sealed partial class ImportSession
         if (model.Profile.IsDerived(reference.Column)) return;
         if (notInFile)
             await ExecAsync($"UPDATE {Map(name)} m SET lossy = true FROM {Res(name)} v WHERE v.line = m.line AND v.{Sql.Ident(flag)}", ct);
-        foreach (var what in found.Take(ListedPerCode))
-            _warnings.Add(BackupIssue.Warning(notInFile ? IssueCode.RefNotInFile : IssueCode.RefUnresolvedNulled,
+        foreach (var what in found.Take(ImportReport.ListedPerCode))
+            _report.Warnings.Add(BackupIssue.Warning(notInFile ? IssueCode.RefNotInFile : IssueCode.RefUnresolvedNulled,
                 $"{name} {what}: {reference.Column} points at a {target} row that " +
                 (notInFile ? "the backup cannot identify (it carries no ids for that table)" : "is neither in the backup nor in this database") +
                 "; the row is imported without this link.",
                 notInFile ? "Set the link again by hand after the import, or export with Crearis Backup Admin, which keeps every link."
                           : "Import the missing rows first, or set the link by hand after the import.",
                 name, what, reference.Column));
-        if (found.Count > ListedPerCode)
-            _warnings.Add(BackupIssue.Warning(IssueCode.RefUnresolvedNulled, $"{name}: {found.Count - ListedPerCode} more rows lost their {reference.Column} link.", null, name, null, reference.Column));
+        if (found.Count > ImportReport.ListedPerCode)
+            _report.Warnings.Add(BackupIssue.Warning(IssueCode.RefUnresolvedNulled, $"{name}: {found.Count - ImportReport.ListedPerCode} more rows lost their {reference.Column} link.", null, name, null, reference.Column));
     }
 
     private BackupIssue UnresolvedIssue(TableModel model, string column, string target, string what, bool required)
@@ -107,23 +107,17 @@ internal sealed partial class ImportSession
         if (notInFile)
         {
             // The original format did not export the ids this row needs: a limit of the file, not an error of the data.
-            _skipped = true;
+            _report.Skipped = true;
             var issue = BackupIssue.Warning(IssueCode.RefNotInFile,
                 $"{model.Name} {what}: {column} points at a {target} row, but the backup carries no ids for {target}, so the row cannot be linked and is skipped.",
                 "Export the source again with Crearis Backup Admin, which keeps every link.", model.Name, what, column);
-            _warnings.Add(issue);
+            _report.Warnings.Add(issue);
             return issue with { Severity = IssueSeverity.Warning };
         }
         return BackupIssue.Error(required ? IssueCode.RefUnresolved : IssueCode.RefUnresolvedNulled,
             $"{model.Name} {what}: {column} points at a {target} row that is neither in the backup nor in this database.",
             $"Import {target} as well (--with-dependencies), or use --continue-on-error to skip such rows.",
             model.Name, what, column, phase: BackupPhase.Validate);
-    }
-
-    private void AddError(BackupIssue issue)
-    {
-        if (issue.Severity == IssueSeverity.Warning) return; // already recorded as a warning
-        if (_errors.Count(e => e.Code == issue.Code && e.Table == issue.Table) < ListedPerCode) _errors.Add(issue);
     }
 
     /// <summary>Lists target rows a full backup does not hold; they are never deleted.</summary>
@@ -145,8 +139,8 @@ internal sealed partial class ImportSession
                 count = reader.GetInt64(1);
             }
         if (count == 0) return;
-        _missing[model.Name] = list;
-        _counts[model.Name] = _counts[model.Name] with { MissingFromBackup = count };
+        _report.Missing[model.Name] = list;
+        _report.Counts[model.Name] = _report.Counts[model.Name] with { MissingFromBackup = count };
     }
 
     private bool IsFullBackup() => profile.TableNames.All(t => source.Summary.Tables.Any(s => s.Table == t));
@@ -155,10 +149,10 @@ internal sealed partial class ImportSession
         string.Join(" || '/' || ", model.Profile.NaturalKey.Select((k, i) =>
             k.ReferencedTable is null
                 ? $"coalesce({mapAlias}.k{i}::text, '(null)')"
-                : $"coalesce((SELECT {KeyDisplay(k.ReferencedTable)} FROM public.{Sql.Ident(k.ReferencedTable)} t WHERE t.{Sql.Ident(_models[k.ReferencedTable].IdColumn!)} = {mapAlias}.k{i}), '(null)')"));
+                : $"coalesce((SELECT {KeyDisplay(k.ReferencedTable)} FROM public.{Sql.Ident(k.ReferencedTable)} t WHERE t.{Sql.Ident(_prepared.Models[k.ReferencedTable].IdColumn!)} = {mapAlias}.k{i}), '(null)')"));
 
     private string KeyDisplay(string table) =>
-        _models.TryGetValue(table, out var m) && m.Profile.NaturalKey.Count == 1 && m.Profile.NaturalKey[0].ReferencedTable is null
+        _prepared.Models.TryGetValue(table, out var m) && m.Profile.NaturalKey.Count == 1 && m.Profile.NaturalKey[0].ReferencedTable is null
             ? "t." + Sql.Ident(m.Profile.NaturalKey[0].Column) + "::text"
             : "t." + Sql.Ident(m?.IdColumn ?? "id") + "::text";
 

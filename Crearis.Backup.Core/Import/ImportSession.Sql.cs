@@ -36,7 +36,7 @@ internal sealed partial class ImportSession
         {
             var value = reader.IsDBNull(0) ? "(null)" : reader.GetString(0);
             if (distinct && !seen.Add(value)) continue;
-            if (n++ < ListedPerCode) each(value);
+            if (n++ < ImportReport.ListedPerCode) each(value);
         }
     }
 }

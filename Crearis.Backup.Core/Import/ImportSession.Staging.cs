@@ -16,7 +16,7 @@ internal sealed partial class ImportSession
 
     /// <summary>SQL (for row alias r) limiting a write of <paramref name="column"/> to the rows that carry it.</summary>
     private string CarriedBy(TableModel model, string column) =>
-        _partlyCarried.GetValueOrDefault(model.Name)?.Contains(column) == true ? $" AND r.{Sql.Ident("has__" + column)}" : "";
+        Staged(model.Name).PartlyCarried.Contains(column) ? $" AND r.{Sql.Ident("has__" + column)}" : "";
     private static string Map(string table) => ReferenceSql.Map(table);
 
     private async Task StageAsync(TableModel model, CancellationToken ct)
@@ -55,8 +55,6 @@ internal sealed partial class ImportSession
                 carried.Add(keysReader.GetString(0));
                 if (keysReader.GetBoolean(1) && model.Schema.Column(keysReader.GetString(0)) is not null) partly.Add(keysReader.GetString(0));
             }
-        _carried[model.Name] = carried;
-        _partlyCarried[model.Name] = partly;
 
         // Typed rows: the server parses every value by the target column's type.
         var refColumns = model.References.Where(r => r.Shape == ReferenceShape.Scalar)
@@ -81,11 +79,13 @@ internal sealed partial class ImportSession
             await ExecAsync($"UPDATE {Rec(model.Name)} r SET {Sql.Ident(column.Name)} = 'null'::jsonb FROM {Stage(model.Name)} s " +
                             $"WHERE s.line = r.line AND s.doc -> '$jsonnull' ? {Sql.Literal(column.Name)}", ct);
         }
+        var keyHints = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reference in model.References.Where(r => r.Shape == ReferenceShape.Scalar))
         {
             if (await ScalarAsync($"SELECT count(*) FROM (SELECT 1 FROM {Rec(model.Name)} WHERE {Sql.Ident("ref__" + reference.Column)} IS NOT NULL LIMIT 1) h", ct) > 0)
-                _keyHints.Add(model.Name + "." + reference.Column);
+                keyHints.Add(reference.Column);
         }
+        _staged[model.Name] = new StagedTable(carried, partly, keyHints);
         await ExecAsync($"DROP TABLE {Stage(model.Name)}", ct);
         await ExecAsync($"CREATE INDEX ON {Rec(model.Name)} (line)", ct);
     }
@@ -112,13 +112,13 @@ internal sealed partial class ImportSession
             catch (PostgresException e)
             {
                 await _phases.RollbackToSavepointAsync("parse_row", ct);
-                _errors.Add(BackupIssue.Error(IssueCode.BadValue, $"{model.Name} row {line}: {e.MessageText}",
+                _report.Errors.Add(BackupIssue.Error(IssueCode.BadValue, $"{model.Name} row {line}: {e.MessageText}",
                     "The backup holds a value this database's column type does not accept; check the schema versions.",
                     model.Name, $"line {line}", e.ColumnName, phase: BackupPhase.Stage));
-                if (++found >= ListedPerCode) break;
+                if (++found >= ImportReport.ListedPerCode) break;
             }
         }
         if (found == 0)
-            _errors.Add(await _describe.DescribeAsync(first, BackupPhase.Stage, model.Name, ct: ct));
+            _report.Errors.Add(await _describe.DescribeAsync(first, BackupPhase.Stage, model.Name, ct: ct));
     }
 }

@@ -23,7 +23,7 @@ internal sealed partial class ImportSession
         var keys = model.Profile.NaturalKey.Select(k => new KeyExpr(
             k.ReferencedTable is null ? "r." + Sql.Ident(k.Column)
                 // Typed as the column: a parent table the backup lacks resolves to a bare NULL, which would be text.
-                : $"CAST({_refs.Resolve(ReferenceSpec.To(k.Column, k.ReferencedTable), k.Column, model.Schema.Column(k.Column)!.Type, keyHint: _keyHints.Contains(name + "." + k.Column))} AS {model.Schema.Column(k.Column)!.Type})",
+                : $"CAST({_refs.Resolve(ReferenceSpec.To(k.Column, k.ReferencedTable), k.Column, model.Schema.Column(k.Column)!.Type, keyHint: Staged(name).KeyHints.Contains(k.Column))} AS {model.Schema.Column(k.Column)!.Type})",
             k.ReferencedTable is not null, model.Schema.Column(k.Column)!.IsNullable)).ToList();
 
         // The id map of this table: one row per backup row, with its natural key resolved in the target's terms.
@@ -53,11 +53,11 @@ internal sealed partial class ImportSession
         if (!write) return;
 
         // Values to write, references translated; deferred references wait for the late-seeding pass.
-        var carried = _carried.GetValueOrDefault(name) ?? [];
+        var carried = Staged(name).Carried;
         var writable = model.Schema.Writable.Where(c => !(model.HasSurrogateId && c.Name == id) && carried.Contains(c.Name)).ToList();
         var select = new List<string>();
         var unresolved = new List<(ReferenceSpec Ref, string Flag)>();
-        var partly = _partlyCarried.GetValueOrDefault(name) ?? [];
+        var partly = Staged(name).PartlyCarried;
         foreach (var column in writable)
         {
             var reference = model.ReferenceOf(column.Name);
@@ -70,7 +70,7 @@ internal sealed partial class ImportSession
                         $"THEN {column.Default} ELSE r.{Sql.Ident(id)} END";
             }
             else if (reference is null) value = "r." + Sql.Ident(column.Name);
-            else if (_plan.IsDeferred(name, column.Name)) value = $"NULL::{column.Type}";
+            else if (_prepared.Plan.IsDeferred(name, column.Name)) value = $"NULL::{column.Type}";
             else
             {
                 value = ResolveExpression(model, reference, column);
@@ -107,7 +107,7 @@ internal sealed partial class ImportSession
         {
             var keyColumnNames = model.Profile.NaturalKey.Select(k => k.Column).ToHashSet(StringComparer.Ordinal);
             var compared = writable.Where(c => c.Name != id && !keyColumnNames.Contains(c.Name) &&
-                                               !model.Profile.IsDerived(c.Name) && !_plan.IsDeferred(name, c.Name)).ToList();
+                                               !model.Profile.IsDerived(c.Name) && !_prepared.Plan.IsDeferred(name, c.Name)).ToList();
             if (compared.Count > 0)
             {
                 // A link the backup cannot resolve (its target row is not in the file) keeps the target's value.
@@ -121,12 +121,12 @@ internal sealed partial class ImportSession
         }
         _written.Add(name);
         var skipped = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE skip IS NOT NULL", ct);
-        _counts[name] = new TableCounts
+        _report.Counts[name] = new TableCounts
         {
             Total = total, Inserted = inserted, Updated = updated, Skipped = skipped,
             Unchanged = total - inserted - updated - skipped,
         };
-        if (skipped > 0) _skipped = true;
+        if (skipped > 0) _report.Skipped = true;
         _tracker.Report(BackupPhase.Write, name, total, total, total);
         await ListMissingAsync(model, ct);
     }
@@ -197,7 +197,7 @@ internal sealed partial class ImportSession
         var oldValues = string.Join(", ", compared.Select(c => "x." + Sql.Ident(c.Name)));
         var sql = $"SELECT {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
                   $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}) " +
-                  $"ORDER BY m.line LIMIT {ExamplesPerTable}";
+                  $"ORDER BY m.line LIMIT {ImportReport.ExamplesPerTable}";
         var examples = new List<ChangeExample>();
         await using var cmd = new NpgsqlCommand(sql, conn, _tx) { CommandTimeout = 0 };
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -209,15 +209,15 @@ internal sealed partial class ImportSession
                       p.Value[1].ValueKind == System.Text.Json.JsonValueKind.Null ? null : p.Value[1].GetString()));
             examples.Add(new ChangeExample(reader.GetString(0), changes));
         }
-        if (examples.Count > 0) _examples[name] = examples;
+        if (examples.Count > 0) _report.Examples[name] = examples;
     }
 
     private string ResolveExpression(TableModel model, ReferenceSpec reference, ColumnSchema column)
     {
         CompositeField[]? fields = null;
         if (reference.Shape == ReferenceShape.CompositeFields)
-            fields = _catalog.Composite(column.UdtName)!.Fields.Select(f => new CompositeField(f.Name, f.Type)).ToArray();
-        return $"CAST({_refs.Resolve(reference, column.Name, column.Type, fields, _keyHints.Contains(model.Name + "." + column.Name))} AS {column.Type})";
+            fields = _prepared.Catalog.Composite(column.UdtName)!.Fields.Select(f => new CompositeField(f.Name, f.Type)).ToArray();
+        return $"CAST({_refs.Resolve(reference, column.Name, column.Type, fields, Staged(model.Name).KeyHints.Contains(column.Name))} AS {column.Type})";
     }
 
     /// <summary>
@@ -264,13 +264,13 @@ internal sealed partial class ImportSession
                 if (lossy)
                 {
                     // The row lost a link the original format could not carry, and the platform refuses it without.
-                    _skipped = true;
-                    _warnings.Add(BackupIssue.Warning(IssueCode.RefNotInFile,
+                    _report.Skipped = true;
+                    _report.Warnings.Add(BackupIssue.Warning(IssueCode.RefNotInFile,
                         $"{name} {key}: skipped, because a link the backup cannot carry is required here ({e.MessageText}).",
                         "Create this row by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
                         name, key, e.ColumnName));
                 }
-                else if (failed++ < ListedPerCode) _errors.Add(issue);
+                else if (failed++ < ImportReport.ListedPerCode) _report.Errors.Add(issue);
                 await ExecAsync($"UPDATE {Map(name)} SET skip = {Sql.Literal((lossy ? IssueCode.RefNotInFile : issue.Code).Wire)} WHERE line = {line}", ct);
             }
         }

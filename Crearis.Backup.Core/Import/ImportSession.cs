@@ -28,40 +28,34 @@ internal sealed partial class ImportSession(
     ILogger log)
 {
     private readonly ILogger _log = log;
-    private const int ListedPerCode = 50;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly List<BackupIssue> _errors = [];
-    private readonly List<BackupIssue> _warnings = [];
-    private readonly Dictionary<string, TableCounts> _counts = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<string>> _missing = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _mapped = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+    private readonly ImportReport _report = new();
+    // The run's database work: one connection, one transaction, a savepoint per phase.
     private NpgsqlTransaction _tx = null!;
     private IDbContextTransaction _phases = null!;
-    private DatabaseCatalog _catalog = null!;
-    private ImportPlan _plan = null!;
-    private Dictionary<string, TableModel> _models = null!;
-    private HashSet<string> _selected = null!;
-    private ProgressTracker _tracker = null!;
-    private ReferenceSql _refs = null!;
-    private bool _skipped;
-    private readonly HashSet<string> _keyHints = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _carried = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HashSet<string>> _partlyCarried = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<ChangeExample>> _examples = new(StringComparer.Ordinal);
-    private const int ExamplesPerTable = 3;
     private DatabaseErrors _describe = null!;
+    // Fixed once prepared: the models, the tables to write, the plan.
+    private PreparedImport _prepared = null!;
+    private ReferenceSql _refs = null!;
+    private ProgressTracker _tracker = null!;
+    // Grows as the run goes: what each staged table carries, which tables have id maps and which are written.
+    private readonly Dictionary<string, StagedTable> _staged = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _mapped = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
     // Where the run is, so that an abort names the phase, table and column it stopped at.
-    private BackupPhase _phase = BackupPhase.Stage;
-    private string? _table;
-    private string? _column;
+    private ImportPosition _at = new(BackupPhase.Validate, null, null);
     private ImportStop? _stoppedAt;
 
     public async Task<ImportResult> RunAsync(CancellationToken ct)
     {
-        _catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
-        if (!Prepare()) return Result(ImportOutcome.Refused);
-        _describe = new DatabaseErrors(conn, () => _tx?.Connection is null ? null : _tx, t => _models.GetValueOrDefault(t));
+        var catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
+        if (Prepare(catalog) is not { } prepared) return Result(ImportOutcome.Refused);
+        _prepared = prepared;
+        _refs = new ReferenceSql(t => _mapped.Contains(t), SingleKeyOf,
+            t => prepared.Models.TryGetValue(t, out var m) && m.IdColumn is not null && m.Schema.Column(m.IdColumn)!.TypeCategory == 'N');
+        _tracker = new ProgressTracker(progress,
+            source.Summary.Tables.Where(t => prepared.Models.ContainsKey(t.Table)).Sum(t => t.Rows) * 2);
+        _describe = new DatabaseErrors(conn, () => _tx?.Connection is null ? null : _tx, t => _prepared.Models.GetValueOrDefault(t));
 
         await using var db = ImportDbContext.Over(conn);
         _phases = await db.Database.BeginTransactionAsync(ct);
@@ -73,25 +67,25 @@ internal sealed partial class ImportSession(
             // The generated statements are wide (one expression per column and reference); compiling them with JIT
             // costs seconds and gains nothing on tables of this size.
             await ExecAsync("SET LOCAL jit = off", ct);
-            var inBackup = _plan.Order.Where(t => source.Summary.Tables.Any(s => s.Table == t.Name)).ToList();
+            var inBackup = _prepared.Plan.Order.Where(t => source.Summary.Tables.Any(s => s.Table == t.Name)).ToList();
             foreach (var model in inBackup)
             {
                 At(BackupPhase.Stage, model.Name);
                 await StageAsync(model, ct);
             }
 
-            foreach (var model in _plan.Order)
+            foreach (var model in _prepared.Plan.Order)
             {
-                At(_selected.Contains(model.Name) ? BackupPhase.Write : BackupPhase.Map, model.Name);
+                At(_prepared.Selected.Contains(model.Name) ? BackupPhase.Write : BackupPhase.Map, model.Name);
                 await _phases.CreateSavepointAsync("phase_" + model.Name, ct);
-                await RunTableAsync(model, write: _selected.Contains(model.Name), ct);
+                await RunTableAsync(model, write: _prepared.Selected.Contains(model.Name), ct);
                 await LateSeedAsync(model, ct);
                 await _phases.ReleaseSavepointAsync("phase_" + model.Name, ct);
             }
             At(BackupPhase.Derived, null);
             await RestoreDerivedAsync(ct);
 
-            if (_errors.Count > 0 && !options.ContinueOnError)
+            if (_report.Errors.Count > 0 && !options.ContinueOnError)
             {
                 await _phases.RollbackAsync(ct);
                 return Result(ImportOutcome.Failed);
@@ -103,12 +97,12 @@ internal sealed partial class ImportSession(
             }
             At(BackupPhase.Commit, null);
             await _phases.CommitAsync(ct);
-            return Result(_skipped || _errors.Count > 0 ? ImportOutcome.AppliedWithSkips : ImportOutcome.Applied);
+            return Result(_report.Skipped || _report.Errors.Count > 0 ? ImportOutcome.AppliedWithSkips : ImportOutcome.Applied);
         }
         catch (PostgresException e)
         {
             await _phases.RollbackAsync(CancellationToken.None);
-            _errors.Add(await _describe.DescribeAsync(e, _phase, _table, _column, ct: CancellationToken.None));
+            _report.Errors.Add(await _describe.DescribeAsync(e, _at.Phase, _at.Table, _at.Column, ct: CancellationToken.None));
             return Stopped();
         }
         catch (ImportAbortedException)
@@ -119,35 +113,38 @@ internal sealed partial class ImportSession(
         catch (OperationCanceledException)
         {
             await _phases.RollbackAsync(CancellationToken.None);
-            _errors.Add(BackupIssue.Error(IssueCode.Cancelled, "The import was cancelled; everything was rolled back.", phase: _phase, table: _table));
+            _report.Errors.Add(BackupIssue.Error(IssueCode.Cancelled, "The import was cancelled; everything was rolled back.", phase: _at.Phase, table: _at.Table));
             return Stopped();
         }
     }
 
-    private void At(BackupPhase phase, string? table, string? column = null) => (_phase, _table, _column) = (phase, table, column);
+    private void At(BackupPhase phase, string? table, string? column = null) => _at = new ImportPosition(phase, table, column);
+
+    private StagedTable Staged(string table) => _staged.GetValueOrDefault(table) ?? StagedTable.None;
 
     /// <summary>An aborted run: rolled back, and the result says where it stopped and which tables it never reached.</summary>
     private ImportResult Stopped()
     {
-        _stoppedAt = new ImportStop(_phase, _table);
+        _stoppedAt = new ImportStop(_at.Phase, _at.Table);
         return Result(ImportOutcome.Failed);
     }
 
     private ImportResult Result(ImportOutcome outcome)
     {
-        var warnings = _warnings.Concat(source.Issues.Where(i => i.Severity == IssueSeverity.Warning)).ToList();
-        var errors = _errors.Concat(source.Issues.Where(i => i.Severity == IssueSeverity.Error)).ToList();
-        // A failed import wrote nothing; a failed dry run keeps what it would have done, table by table.
-        if (outcome is ImportOutcome.Failed or ImportOutcome.Refused && !options.DryRun)
-        {
-            foreach (var name in _counts.Keys.ToList())
-                _counts[name] = _counts[name] with { Inserted = 0, Updated = 0 };
-        }
-        var notReached = _stoppedAt is null ? [] : _plan?.Order.Select(m => m.Name)
-            .Where(t => _selected.Contains(t) && !_counts.ContainsKey(t)).ToList() ?? [];
-        return new ImportResult(outcome, options.Mode, options.DryRun, source.Summary.Format, _clock.Elapsed,
-            _counts, errors, warnings, _missing) { ChangeExamples = _examples, StoppedAt = _stoppedAt, NotReached = notReached };
+        var notReached = _stoppedAt is null || _prepared is null ? [] : _prepared.Plan.Order.Select(m => m.Name)
+            .Where(t => _prepared.Selected.Contains(t) && !_report.Counts.ContainsKey(t)).ToList();
+        return _report.Build(outcome, options, source, _clock.Elapsed, _stoppedAt, notReached);
     }
+}
+
+/// <summary>Where a run is: the phase, and the table and column it works on.</summary>
+internal readonly record struct ImportPosition(BackupPhase Phase, string? Table, string? Column);
+
+/// <summary>What one staged table of the backup carries: the columns any row holds, those only some rows hold, and
+/// the references some rows name by natural key ("$ref") instead of by id.</summary>
+internal sealed record StagedTable(IReadOnlySet<string> Carried, IReadOnlySet<string> PartlyCarried, IReadOnlySet<string> KeyHints)
+{
+    public static readonly StagedTable None = new(new HashSet<string>(), new HashSet<string>(), new HashSet<string>());
 }
 
 /// <summary>Thrown inside the session once the reason has been recorded as an issue; ends the run with a rollback.</summary>
