@@ -2,6 +2,7 @@ using Bunit;
 using Crearis.Admin.Backups;
 using Crearis.Admin.Components.Pages.Backups;
 using Crearis.Admin.Components.Pages.Import;
+using Crearis.Admin.Data;
 using Crearis.Admin.Security;
 using Crearis.Admin.Tests.Infrastructure;
 using Crearis.Backup.Core.Format;
@@ -14,8 +15,8 @@ namespace Crearis.Admin.Tests.Components;
 
 public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : ComponentTestContext, IClassFixture<CrearisDatabaseFixture>
 {
-    private static JobSnapshot Job(BackupProgress? progress) => new(Guid.NewGuid(), "import", "Running", "admin@crearis.test",
-        DateTimeOffset.UtcNow, "backup.tar.gz", "merge", progress, [], null, null, null, null);
+    private static JobSnapshot Job(BackupProgress? progress) => new(Guid.NewGuid(), JobKind.Import, JobStatus.Running, "admin@crearis.test",
+        DateTimeOffset.UtcNow, "backup.tar.gz", ImportMode.Merge.ToName(), progress, [], null, null, null, null);
 
     [Fact]
     public void The_progress_panel_follows_a_stream_of_progress_values()

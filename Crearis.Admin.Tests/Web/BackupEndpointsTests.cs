@@ -91,12 +91,18 @@ public sealed class BackupEndpointsTests(CrearisDatabaseFixture database) : ICla
         }
 
         job.GetProperty("status").GetString().Should().Be("Succeeded");
+        // The wire names scripts read: lowercase kind and mode, the status as named above.
+        job.GetProperty("kind").GetString().Should().Be("dry-run");
+        job.GetProperty("mode").GetString().Should().Be("merge");
         var runId = job.GetProperty("runId").GetInt64();
         var history = await admin.GetAsync($"/history/{runId}/download");
         history.StatusCode.Should().Be(HttpStatusCode.OK);
         (await history.Content.ReadAsStringAsync()).Should().Contain("\"dryRun\": true");
         var missing = await admin.PostAsJsonAsync("/api/imports", new { backup = "nope.tar.gz", mode = "merge" });
         missing.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        var unknownMode = await admin.PostAsJsonAsync("/api/imports", new { backup = "demo.tar.gz", mode = "Merge" });
+        unknownMode.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await unknownMode.Content.ReadAsStringAsync()).Should().Contain("mode must be new-only or merge.");
     }
 
     private async Task<string> MakeBackupAsync()

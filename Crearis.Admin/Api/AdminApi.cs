@@ -1,4 +1,5 @@
 using Crearis.Admin.Backups;
+using Crearis.Admin.Data;
 using Crearis.Admin.Security;
 using Crearis.Admin.Services;
 
@@ -24,10 +25,10 @@ public static class AdminApi
                 var ip = http.Connection.RemoteIpAddress?.ToString();
                 if (path is null)
                 {
-                    await audit.WriteAsync("download", BackupStorage.IsValidName(name) ? "not-found" : "refused-name", user, ip, name);
+                    await audit.WriteAsync(AuditAction.Download, BackupStorage.IsValidName(name) ? AuditOutcome.NotFound : AuditOutcome.RefusedName, user, ip, name);
                     return BackupStorage.IsValidName(name) ? Results.NotFound() : Results.BadRequest(new { error = "Not a backup file name." });
                 }
-                await audit.WriteAsync("download", "succeeded", user, ip, name);
+                await audit.WriteAsync(AuditAction.Download, AuditOutcome.Succeeded, user, ip, name);
                 return Results.File(path, "application/gzip", name, enableRangeProcessing: true);
             })
             .RequireAuthorization(Policies.AdminOnly);
@@ -47,11 +48,9 @@ public static class AdminApi
         // Jobs for scripts: the same background service the pages use; admins only.
         api.MapPost("/imports", async (StartImportRequest request, BackupJobService jobs, HttpContext http) =>
             {
-                if (request.Mode is not ("new-only" or "merge"))
-                    return Results.BadRequest(new { error = "mode must be new-only or merge." });
-                var options = new Crearis.Backup.Core.Import.ImportOptions(
-                    request.Mode == "merge" ? Crearis.Backup.Core.Import.ImportMode.Merge : Crearis.Backup.Core.Import.ImportMode.NewOnly,
-                    request.DryRun, request.Tables, request.Exclude, request.WithDependencies, request.ContinueOnError);
+                if (!ImportModeNames.TryParse(request.Mode, out var mode))
+                    return Results.BadRequest(new { error = $"mode must be {string.Join(" or ", ImportModeNames.All)}." });
+                var options = new Crearis.Backup.Core.Import.ImportOptions(mode, request.DryRun, request.Tables, request.Exclude, request.WithDependencies, request.ContinueOnError);
                 var started = await jobs.StartImportAsync(http.User.Identity!.Name!, request.Backup, options,
                     http.Connection.RemoteIpAddress?.ToString());
                 return started.JobId is { } id
@@ -71,7 +70,11 @@ public static class AdminApi
 
         api.MapGet("/jobs/{id:guid}", (Guid id, BackupJobService jobs) =>
                 jobs.Live(id) is { } job
-                    ? Results.Ok(new { job.Id, job.Kind, job.Status, job.File, job.Mode, job.StartedBy, job.CreatedAt, job.Progress, job.RunId, job.Message })
+                    ? Results.Ok(new
+                    {
+                        job.Id, Kind = job.Kind.ToName(), Status = job.Status.ToName(), job.File, job.Mode, job.StartedBy, job.CreatedAt,
+                        job.Progress, job.RunId, job.Message,
+                    })
                     : Results.NotFound())
             .RequireAuthorization(Policies.SignedIn);
 

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Crearis.Admin.Backups;
 
-public sealed record AuditQuery(int Page, int PageSize, string? Action, string? Search, bool Descending = true);
+public sealed record AuditQuery(int Page, int PageSize, AuditAction? Action, string? Search, bool Descending = true);
 
 public sealed record AuditPage(IReadOnlyList<AuditEvent> Items, int Total);
 
@@ -14,7 +14,7 @@ public sealed class AuditService(IDbContextFactory<AdminDbContext> contexts)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var events = db.AuditEvents.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(query.Action)) events = events.Where(e => e.Action == query.Action);
+        if (query.Action is { } action) events = events.Where(e => e.Action == action);
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             var pattern = $"%{query.Search.Trim()}%";

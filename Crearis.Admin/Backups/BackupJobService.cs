@@ -14,8 +14,8 @@ namespace Crearis.Admin.Backups;
 /// <summary>What a page sees of a job: its stored state plus the latest progress and, when done, the result.</summary>
 public sealed record JobSnapshot(
     Guid Id,
-    string Kind,
-    string Status,
+    JobKind Kind,
+    JobStatus Status,
     string StartedBy,
     DateTimeOffset CreatedAt,
     string File,
@@ -27,7 +27,7 @@ public sealed record JobSnapshot(
     long? RunId,
     string? Message)
 {
-    public bool IsActive => JobStatus.IsActive(Status);
+    public bool IsActive => Status.IsActive();
 }
 
 public sealed record JobRequestResult(Guid? JobId, string? Refusal);
@@ -71,7 +71,7 @@ public sealed class BackupJobService(
         var running = options.DryRun ? await RemoteImportAsync() : await RunningImportAsync();
         if (running is not null)
             return new(null, $"An import is running, started by {running.StartedBy} at {running.CreatedAt:yyyy-MM-dd HH:mm} UTC ({running.File}). Wait for it to finish.");
-        var job = await CreateAsync(options.DryRun ? "dry-run" : "import", user, file, ResultJson.Mode(options.Mode), options);
+        var job = await CreateAsync(JobKinds.OfImport(options.DryRun), user, file, options.Mode.ToName(), options);
         _live[job.Id].IpAddress = ipAddress;
         _importOptions[job.Id] = options;
         await _queue.Writer.WriteAsync(job.Id);
@@ -80,7 +80,7 @@ public sealed class BackupJobService(
 
     public async Task<JobRequestResult> StartExportAsync(string user, ExportOptions options, string? ipAddress = null)
     {
-        var job = await CreateAsync("export", user, "", null, options);
+        var job = await CreateAsync(JobKind.Export, user, "", null, options);
         _live[job.Id].IpAddress = ipAddress;
         _exportOptions[job.Id] = options;
         await _queue.Writer.WriteAsync(job.Id);
@@ -110,7 +110,7 @@ public sealed class BackupJobService(
 
     public async Task<JobSnapshot?> RunningImportAsync()
     {
-        if (_live.Values.Select(j => j.Snapshot).FirstOrDefault(s => s.IsActive && s.Kind == "import") is { } local) return local;
+        if (_live.Values.Select(j => j.Snapshot).FirstOrDefault(s => s.IsActive && s.Kind == JobKind.Import) is { } local) return local;
         return await RemoteImportAsync();
     }
 
@@ -121,17 +121,17 @@ public sealed class BackupJobService(
     private async Task<JobSnapshot?> RemoteImportAsync()
     {
         // This instance's own running job holds the lock; the queue runs the next one after it.
-        if (_live.Values.Any(j => j.Snapshot.Status == JobStatus.Running && j.Snapshot.Kind != "export")) return null;
+        if (_live.Values.Any(j => j.Snapshot.Status == JobStatus.Running && j.Snapshot.Kind.IsImport())) return null;
         var holder = await operations.ImportHolderAsync();
         if (holder is null) return null;
         if (holder.NamedItself && holder.Since is { } since)
-            return new JobSnapshot(Guid.Empty, "import", JobStatus.Running, holder.Who, since, holder.File ?? "?", null, null, [], null, null, null, null);
+            return new JobSnapshot(Guid.Empty, JobKind.Import, JobStatus.Running, holder.Who, since, holder.File ?? "?", null, null, [], null, null, null, null);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AdminDbContext>();
-        var stored = await db.BackupJobs.AsNoTracking().Where(j => j.Kind == "import" && j.Status == JobStatus.Running)
+        var stored = await db.BackupJobs.AsNoTracking().Where(j => j.Kind == JobKind.Import && j.Status == JobStatus.Running)
             .OrderByDescending(j => j.CreatedAt).FirstOrDefaultAsync();
         return stored is null
-            ? new JobSnapshot(Guid.Empty, "import", JobStatus.Running, holder.Who, holder.Since ?? DateTimeOffset.UtcNow, "?", null, null, [], null, null, null, null)
+            ? new JobSnapshot(Guid.Empty, JobKind.Import, JobStatus.Running, holder.Who, holder.Since ?? DateTimeOffset.UtcNow, "?", null, null, [], null, null, null, null)
             : ToSnapshot(stored);
     }
 
@@ -146,7 +146,7 @@ public sealed class BackupJobService(
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, job.Cancel.Token);
             try
             {
-                if (job.Snapshot.Kind == "export") await RunExportAsync(job, linked.Token);
+                if (job.Snapshot.Kind == JobKind.Export) await RunExportAsync(job, linked.Token);
                 else await RunImportAsync(job, linked.Token);
             }
             catch (OperationCanceledException) when (job.Cancel.IsCancellationRequested)
@@ -213,7 +213,7 @@ public sealed class BackupJobService(
 
     // ---------------------------------------------------------------- state
 
-    private async Task<JobSnapshot> CreateAsync(string kind, string user, string file, string? mode, object options)
+    private async Task<JobSnapshot> CreateAsync(JobKind kind, string user, string file, string? mode, object options)
     {
         var job = new BackupJob
         {
@@ -254,7 +254,7 @@ public sealed class BackupJobService(
         if (persist) _ = PersistAsync(snapshot);
     }
 
-    private async Task FinishAsync(LiveJob job, string status, string message, long? runId, ImportResult? import, ExportResult? export)
+    private async Task FinishAsync(LiveJob job, JobStatus status, string message, long? runId, ImportResult? import, ExportResult? export)
     {
         var snapshot = job.Snapshot with { Status = status, Message = message, RunId = runId, ImportResult = import, ExportResult = export };
         await PersistAsync(snapshot, finished: true);

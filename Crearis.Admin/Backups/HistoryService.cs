@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Crearis.Admin.Backups;
 
-public sealed record HistoryQuery(int Page, int PageSize, string? SortBy, bool Descending, string? Kind, string? Outcome, string? Search);
+public sealed record HistoryQuery(int Page, int PageSize, string? SortBy, bool Descending, JobKind? Kind, string? Outcome, string? Search);
 
 public sealed record HistoryPage(IReadOnlyList<BackupRun> Items, int Total);
 
@@ -14,7 +14,7 @@ public sealed class HistoryService(IDbContextFactory<AdminDbContext> contexts)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var runs = db.BackupRuns.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(query.Kind)) runs = runs.Where(r => r.Kind == query.Kind);
+        if (query.Kind is { } kind) runs = runs.Where(r => r.Kind == kind);
         if (!string.IsNullOrWhiteSpace(query.Outcome)) runs = runs.Where(r => r.Outcome == query.Outcome);
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
@@ -49,10 +49,10 @@ public sealed class HistoryService(IDbContextFactory<AdminDbContext> contexts)
         return await db.BackupRuns.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
     }
 
-    public async Task<BackupRun?> LastAsync(string kind, CancellationToken ct = default)
+    public async Task<BackupRun?> LastAsync(JobKind kind, CancellationToken ct = default)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.BackupRuns.AsNoTracking().Where(r => kind == "import" ? r.Kind == "import" : r.Kind == kind)
+        return await db.BackupRuns.AsNoTracking().Where(r => r.Kind == kind)
             .OrderByDescending(r => r.StartedAt).FirstOrDefaultAsync(ct);
     }
 }

@@ -15,8 +15,6 @@ public static class ResultJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static string Mode(ImportMode mode) => mode == ImportMode.Merge ? "merge" : "new-only";
-
     public static object Issue(BackupIssue i) => new
     {
         code = i.Code, table = i.Table, key = i.Key, column = i.Column, constraint = i.Constraint, phase = i.Phase?.Wire(),
@@ -25,7 +23,7 @@ public static class ResultJson
 
     public static string Import(ImportResult result) => JsonSerializer.Serialize(new
     {
-        mode = Mode(result.Mode),
+        mode = result.Mode.ToName(),
         dryRun = result.DryRun,
         format = (int?)result.Format,
         outcome = result.Outcome.ToString(),

@@ -14,12 +14,12 @@ public static class RunRecorder
     {
         var run = new BackupRun
         {
-            Kind = options.DryRun ? "dry-run" : "import",
+            Kind = JobKinds.OfImport(options.DryRun),
             StartedBy = startedBy,
             StartedAt = startedAt,
             DurationMs = (long)result.Duration.TotalMilliseconds,
             File = file,
-            Mode = ResultJson.Mode(options.Mode),
+            Mode = options.Mode.ToName(),
             Format = (int?)result.Format,
             Options = JsonSerializer.Serialize(new
             {
@@ -44,7 +44,7 @@ public static class RunRecorder
     {
         var run = new BackupRun
         {
-            Kind = "export",
+            Kind = JobKind.Export,
             StartedBy = startedBy,
             StartedAt = startedAt,
             DurationMs = (long)result.Duration.TotalMilliseconds,

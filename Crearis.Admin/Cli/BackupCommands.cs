@@ -105,7 +105,7 @@ public static class BackupCommands
             Description = "new-only: leave rows that exist alone (Import New Only). merge: insert new rows and update changed ones (Merge Changes).",
             Required = true,
         };
-        mode.AcceptOnlyFromAmong("new-only", "merge");
+        mode.AcceptOnlyFromAmong([.. ImportModeNames.All]);
         var dryRun = new Option<bool>("--dry-run") { Description = "Run the whole import and roll it back; report what would happen." };
         var tables = ListOption("--tables", "Only these tables (comma-separated).");
         var exclude = ListOption("--exclude", "Leave these tables out (comma-separated).");
@@ -134,7 +134,7 @@ public static class BackupCommands
             if (cs is null) return ExitCodes.BadArguments;
             var path = parse.GetRequiredValue(file);
             var options = new ImportOptions(
-                parse.GetRequiredValue(mode) == "merge" ? ImportMode.Merge : ImportMode.NewOnly,
+                ImportModeNames.Parse(parse.GetRequiredValue(mode)),
                 parse.GetValue(dryRun), NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)),
                 parse.GetValue(withDependencies), parse.GetValue(continueOnError));
             await using var services = context.OperationServices(cs);
@@ -247,7 +247,7 @@ public static class BackupCommands
             ImportOutcome.Refused => "Refused (nothing written)",
             _ => "FAILED and rolled back (nothing written)",
         };
-        await io.Out.WriteLineAsync($"{verb}: {ResultJson.Mode(result.Mode)}, format {(int?)result.Format}, {result.Duration.TotalSeconds:F1}s");
+        await io.Out.WriteLineAsync($"{verb}: {result.Mode.ToName()}, format {(int?)result.Format}, {result.Duration.TotalSeconds:F1}s");
         if (result.StoppedAt is { } stop)
             await io.Out.WriteLineAsync($"  Stopped at {stop.Table ?? "the end"} ({stop.Phase.Wire()}); not reached: {(result.NotReached.Count == 0 ? "none" : string.Join(", ", result.NotReached))}");
         if (result.Tables.Count > 0)

@@ -16,6 +16,11 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
     public DbSet<BackupJob> BackupJobs => Set<BackupJob>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    /// <remarks>
+    /// Job kinds, job statuses and audit actions are enums in the code and their names in the columns (the same strings
+    /// as before they were types, so existing rows read back): <see cref="JobKinds"/>, <see cref="JobStatuses"/>,
+    /// <see cref="AuditActions"/> hold the one mapping.
+    /// </remarks>
     protected override void OnModelCreating(ModelBuilder builder)
     {
         builder.HasDefaultSchema(Schema);
@@ -23,7 +28,7 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
         builder.Entity<BackupRun>(run =>
         {
             run.ToTable("backup_runs");
-            run.Property(r => r.Kind).HasMaxLength(20);
+            run.Property(r => r.Kind).HasMaxLength(20).HasConversion(k => JobKinds.ToName(k), s => JobKinds.Parse(s));
             run.Property(r => r.StartedBy).HasMaxLength(256);
             run.Property(r => r.Mode).HasMaxLength(20);
             run.Property(r => r.Outcome).HasMaxLength(30);
@@ -36,8 +41,8 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
         builder.Entity<BackupJob>(job =>
         {
             job.ToTable("backup_jobs");
-            job.Property(j => j.Kind).HasMaxLength(20);
-            job.Property(j => j.Status).HasMaxLength(20);
+            job.Property(j => j.Kind).HasMaxLength(20).HasConversion(k => JobKinds.ToName(k), s => JobKinds.Parse(s));
+            job.Property(j => j.Status).HasMaxLength(20).HasConversion(k => JobStatuses.ToName(k), s => JobStatuses.Parse(s));
             job.Property(j => j.StartedBy).HasMaxLength(256);
             job.Property(j => j.Mode).HasMaxLength(20);
             job.Property(j => j.Options).HasColumnType("jsonb");
@@ -49,7 +54,7 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             audit.ToTable("audit_events");
             audit.Property(a => a.User).HasMaxLength(256);
             audit.Property(a => a.IpAddress).HasMaxLength(64);
-            audit.Property(a => a.Action).HasMaxLength(40);
+            audit.Property(a => a.Action).HasMaxLength(40).HasConversion(a => AuditActions.ToName(a), s => AuditActions.Parse(s));
             audit.Property(a => a.Outcome).HasMaxLength(40);
             audit.HasIndex(a => a.At);
             audit.HasIndex(a => a.Action);

@@ -8,10 +8,11 @@ public class BackupJob
 {
     public Guid Id { get; set; }
 
-    /// <summary>export, import or dry-run.</summary>
-    public string Kind { get; set; } = "";
+    /// <summary>Stored as export, import or dry-run (<see cref="JobKinds"/>).</summary>
+    public JobKind Kind { get; set; }
 
-    public string Status { get; set; } = JobStatus.Queued;
+    /// <summary>Stored as Queued, Running, … (<see cref="JobStatuses"/>).</summary>
+    public JobStatus Status { get; set; } = JobStatus.Queued;
     public string StartedBy { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
@@ -28,18 +29,35 @@ public class BackupJob
     public string? Message { get; set; }
 }
 
-public static class JobStatus
+public enum JobStatus
 {
-    public const string Queued = "Queued";
-    public const string Running = "Running";
-    public const string Succeeded = "Succeeded";
-    public const string Failed = "Failed";
-    public const string Cancelled = "Cancelled";
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
 
     /// <summary>The app stopped while the job ran; PostgreSQL rolled its transaction back.</summary>
-    public const string Interrupted = "Interrupted";
+    Interrupted,
+}
 
-    public static bool IsActive(string status) => status is Queued or Running;
+/// <summary>The names of <see cref="JobStatus"/>, stored in <c>backup_jobs.status</c> and sent by <c>GET /api/jobs/{id}</c>.</summary>
+public static class JobStatuses
+{
+    public static readonly Vocabulary<JobStatus> Vocabulary = new(
+        (JobStatus.Queued, "Queued"),
+        (JobStatus.Running, "Running"),
+        (JobStatus.Succeeded, "Succeeded"),
+        (JobStatus.Failed, "Failed"),
+        (JobStatus.Cancelled, "Cancelled"),
+        (JobStatus.Interrupted, "Interrupted"));
+
+    public static string ToName(this JobStatus status) => Vocabulary.Name(status);
+
+    public static JobStatus Parse(string name) => Vocabulary.Parse(name);
+
+    /// <summary>Queued or running: not finished yet.</summary>
+    public static bool IsActive(this JobStatus status) => status is JobStatus.Queued or JobStatus.Running;
 }
 
 /// <summary>One entry of the audit trail: who did what, from where, when, and how it went.</summary>
@@ -50,10 +68,13 @@ public class AuditEvent
     public string? User { get; set; }
     public string? IpAddress { get; set; }
 
-    /// <summary>sign-in, sign-in-failed, export, import, dry-run, upload, download, delete, user-change …</summary>
-    public string Action { get; set; } = "";
+    /// <summary>Stored as sign-in, sign-in-failed, export, … (<see cref="AuditActions"/>).</summary>
+    public AuditAction Action { get; set; }
 
     public string? Target { get; set; }
+
+    /// <summary>What came of it (<see cref="AuditOutcome"/>).</summary>
     public string Outcome { get; set; } = "";
+
     public string? Detail { get; set; }
 }

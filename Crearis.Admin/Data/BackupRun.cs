@@ -5,8 +5,8 @@ public class BackupRun
 {
     public long Id { get; set; }
 
-    /// <summary>export, import or dry-run.</summary>
-    public string Kind { get; set; } = "";
+    /// <summary>Stored as export, import or dry-run (<see cref="JobKinds"/>).</summary>
+    public JobKind Kind { get; set; }
 
     /// <summary>Who started it: the signed-in user, or "cli:&lt;os user&gt;".</summary>
     public string StartedBy { get; set; } = "";

@@ -59,7 +59,7 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
         var result = await BackupExporter.ExportAsync(ContentConnection, request.Path, request.Options, progress: progress, ct: ct);
         var (runId, historyError) = await RecordAsync(() =>
             RunRecorder.RecordExportAsync(AdminConnection, actor.Name, started, name, request.Options, result, CancellationToken.None));
-        await AuditAsync("export", result.Succeeded ? "succeeded" : "failed", actor, name,
+        await AuditAsync(AuditAction.Export, result.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Failed, actor, name,
             result.Succeeded ? null : string.Join(" ", result.Issues.Select(i => i.Message)));
         return new ExportOperationResult(result, runId, historyError);
     }
@@ -69,7 +69,7 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
     {
         var name = request.Name ?? request.Path;
         var options = request.Options;
-        var action = options.DryRun ? "dry-run" : "import";
+        var action = AuditActions.Of(JobKinds.OfImport(options.DryRun));
         var started = DateTimeOffset.UtcNow;
         // Dry runs too: a dry run writes and rolls back, and two at once would both see the same rows as new.
         await using var importLock = await ImportLock.AcquireAsync(ContentConnection, actor, name, request.Wait, request.OnWaiting, ct);
@@ -79,7 +79,7 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
             var issue = BackupIssue.Error(IssueCode.ImportRunning,
                 $"Another import into this database is running, {holder.Describe()}. Nothing was written.",
                 "Wait for it to finish and start again (the command line can wait: --wait SECONDS).");
-            await AuditAsync(action, "busy", actor, name, issue.Message);
+            await AuditAsync(action, AuditOutcome.Busy, actor, name, issue.Message);
             return new ImportOperationResult(ImportResult.Refused(options, null, [issue]), null, null, holder);
         }
 
@@ -87,12 +87,12 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
         if (ct.IsCancellationRequested)
         {
             // The engine rolled the transaction back; the caller says "cancelled".
-            await AuditAsync(action, "cancelled", actor, name, null);
+            await AuditAsync(action, AuditOutcome.Cancelled, actor, name, null);
             throw new OperationCanceledException(ct);
         }
         var (runId, historyError) = await RecordAsync(() =>
             RunRecorder.RecordImportAsync(AdminConnection, actor.Name, started, name, options, result, CancellationToken.None));
-        await AuditAsync(action, result.Outcome.ToString(), actor, name, null);
+        await AuditAsync(action, AuditOutcome.Of(result.Outcome), actor, name, null);
         return new ImportOperationResult(result, runId, historyError, null);
     }
 
@@ -113,7 +113,7 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
         }
     }
 
-    private async Task AuditAsync(string action, string outcome, Actor actor, string target, string? detail)
+    private async Task AuditAsync(AuditAction action, AuditOutcome outcome, Actor actor, string target, string? detail)
     {
         try
         {
@@ -121,7 +121,7 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
         }
         catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException)
         {
-            logger.LogError(e, "The admin schema is not reachable; the audit entry {Action} may be lost", action);
+            logger.LogError(e, "The admin schema is not reachable; the audit entry {Action} may be lost", action.ToName());
         }
         await audit.WriteAsync(action, outcome, actor.Name, actor.IpAddress, target, detail);
     }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Crearis.Admin.Backups;
+using Crearis.Admin.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Crearis.Admin.Security;
@@ -12,7 +13,8 @@ namespace Crearis.Admin.Security;
 /// </summary>
 public sealed class UserManagement(IServiceScopeFactory scopes, CurrentUser current, AuditLog audit, ILogger<UserManagement> logger)
 {
-    public const string AuditAction = "user-change";
+    /// <summary>The audit action of every change made here.</summary>
+    public const AuditAction AuditAction = Data.AuditAction.UserChange;
 
     public async Task<UserList> ListAsync(int page, int pageSize, string? search, CancellationToken ct = default)
     {
@@ -101,15 +103,15 @@ public sealed class UserManagement(IServiceScopeFactory scopes, CurrentUser curr
 
     private static string Describe(Exception e) => (e as Npgsql.PostgresException ?? e.InnerException as Npgsql.PostgresException)?.MessageText ?? e.Message;
 
-    private static string Outcome(UserChangeStatus status) => status switch
+    private static AuditOutcome Outcome(UserChangeStatus status) => status switch
     {
-        UserChangeStatus.Done => "succeeded",
-        UserChangeStatus.LastAdmin => "refused-last-admin",
-        UserChangeStatus.Self => "refused-self",
-        UserChangeStatus.Forbidden => "forbidden",
-        UserChangeStatus.NotFound => "not-found",
-        UserChangeStatus.AlreadyExists => "already-exists",
-        UserChangeStatus.Failed => "failed",
-        _ => "invalid",
+        UserChangeStatus.Done => AuditOutcome.Succeeded,
+        UserChangeStatus.LastAdmin => AuditOutcome.RefusedLastAdmin,
+        UserChangeStatus.Self => AuditOutcome.RefusedSelf,
+        UserChangeStatus.Forbidden => AuditOutcome.Forbidden,
+        UserChangeStatus.NotFound => AuditOutcome.NotFound,
+        UserChangeStatus.AlreadyExists => AuditOutcome.AlreadyExists,
+        UserChangeStatus.Failed => AuditOutcome.Failed,
+        _ => AuditOutcome.Invalid,
     };
 }

@@ -1,4 +1,5 @@
 using Crearis.Admin.Backups;
+using Crearis.Admin.Data;
 using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Results;
@@ -64,7 +65,7 @@ public partial class BackupsPage
         {
             await using var stream = file.OpenReadStream(Storage.MaxUploadBytes);
             var (saved, issues) = await Storage.SaveUploadAsync(file.Name, stream);
-            await Audit.WriteAsync("upload", saved is null ? "rejected" : "succeeded", user, null, saved?.Name ?? file.Name,
+            await Audit.WriteAsync(AuditAction.Upload, saved is null ? AuditOutcome.Rejected : AuditOutcome.Succeeded, user, null, saved?.Name ?? file.Name,
                 saved is null ? string.Join(" ", issues.Select(i => i.Code)) : null);
             if (saved is null) _uploadErrors.AddRange(issues);
             else Snackbar.Add($"Uploaded and verified {saved.Name}.", Severity.Success);
@@ -108,7 +109,7 @@ public partial class BackupsPage
             return;
         }
         var deleted = Storage.Delete(item.Name);
-        await Audit.WriteAsync("delete", deleted ? "succeeded" : "not-found", user, null, item.Name);
+        await Audit.WriteAsync(AuditAction.Delete, deleted ? AuditOutcome.Succeeded : AuditOutcome.NotFound, user, null, item.Name);
         if (_grid is not null) await _grid.ReloadServerData();
     }
 

@@ -1,4 +1,5 @@
 using Crearis.Admin.Backups;
+using Crearis.Admin.Data;
 using Crearis.Backup.Core.Import;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -21,7 +22,7 @@ public partial class ImportPage
         var page = await Storage.ListAsync(0, 500, BackupSort.CreatedDesc, null);
         _names = page.Items.Select(i => i.Name).ToList();
         // A running import or dry run (started here, in another tab or by another admin) is followed again.
-        if (Jobs.Active() is { Kind: "import" or "dry-run" } active)
+        if (Jobs.Active() is { Kind: JobKind.Import or JobKind.DryRun } active)
         {
             Backup = active.File;
             Follow(active.Id);
@@ -53,8 +54,7 @@ public partial class ImportPage
     {
         if (Backup is null || _job?.ImportResult is not { } preview) return;
         var confirmed = await Dialogs.ShowMessageBoxAsync(
-            mode == ImportMode.Merge ? "Merge Changes" : "Import New Only",
-            Confirmation(mode, preview), yesText: mode == ImportMode.Merge ? "Merge Changes" : "Import New Only", cancelText: "Cancel");
+            mode.Label(), Confirmation(mode, preview), yesText: mode.Label(), cancelText: "Cancel");
         if (confirmed != true) return;
         var (user, isAdmin) = await Current.GetAsync();
         if (!isAdmin)
@@ -100,10 +100,10 @@ public partial class ImportPage
     {
         ImportOutcome.Applied or ImportOutcome.DryRun => MudBlazor.Severity.Success,
         ImportOutcome.AppliedWithSkips => MudBlazor.Severity.Warning,
-        _ => job.Status == "Cancelled" ? MudBlazor.Severity.Info : MudBlazor.Severity.Error,
+        _ => job.Status == JobStatus.Cancelled ? MudBlazor.Severity.Info : MudBlazor.Severity.Error,
     };
 
-    private static string Title(JobSnapshot job) => job.Kind == "dry-run" ? "Dry run:" : "Import:";
+    private static string Title(JobSnapshot job) => $"{job.Kind.Label()}:";
 
     public void Dispose() => _subscription?.Dispose();
 }
