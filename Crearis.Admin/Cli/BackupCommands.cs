@@ -247,7 +247,8 @@ public static class BackupCommands
             ImportOutcome.Refused => "Refused (nothing written)",
             _ => "FAILED and rolled back (nothing written)",
         };
-        await io.Out.WriteLineAsync($"{verb}: {result.Mode.ToName()}, format {(int?)result.Format}, {result.Duration.TotalSeconds:F1}s");
+        var format = result.Format is { } f ? $", format {(int)f}" : "";
+        await io.Out.WriteLineAsync($"{verb}: {result.Mode.ToName()}{format}, {result.Duration.TotalSeconds:F1}s");
         if (result.StoppedAt is { } stop)
             await io.Out.WriteLineAsync($"  Stopped at {stop.Table ?? "the end"} ({stop.Phase.Wire()}); not reached: {(result.NotReached.Count == 0 ? "none" : string.Join(", ", result.NotReached))}");
         if (result.Tables.Count > 0)
