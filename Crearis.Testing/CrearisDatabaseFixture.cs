@@ -44,9 +44,7 @@ public sealed class CrearisDatabaseFixture : IAsyncLifetime
     public async Task ResetWithDemoDataAsync(int rows = 300, int seed = 42)
     {
         await ResetAsync();
-        await using var conn = new NpgsqlConnection(ConnectionString);
-        await conn.OpenAsync();
-        await Crearis.Platform.Demo.DemoDataGenerator.GenerateAsync(conn, new Crearis.Platform.Demo.DemoDataOptions(rows, seed));
+        await EngineHarness.GenerateDemoAsync(ConnectionString, rows, seed);
     }
 
     public async Task<long> CountAsync(string table)

@@ -16,6 +16,14 @@ public static class EngineHarness
         return file;
     }
 
+    /// <summary>Fills a database with deterministic demo data (the platform's triggers on).</summary>
+    public static async Task GenerateDemoAsync(string connectionString, int rows, int seed = 42)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await Crearis.Platform.Demo.DemoDataGenerator.GenerateAsync(conn, new Crearis.Platform.Demo.DemoDataOptions(rows, seed));
+    }
+
     public static Task<ImportResult> ImportAsync(string target, string file, ImportOptions options) =>
         BackupImporter.ImportFileAsync(target, file, options);
 

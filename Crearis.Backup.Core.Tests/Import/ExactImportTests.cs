@@ -102,7 +102,7 @@ public sealed class ExactImportTests : IAsyncLifetime
     public async Task A_merge_of_a_backup_whose_manifest_lists_fewer_columns_keeps_the_target_values_of_the_missing_ones()
     {
         var source = await CrearisDatabaseAsync("fewer_src");
-        await DemoAsync(source, 300, seed: 5);
+        await GenerateDemoAsync(source, 300, seed: 5);
         var folder = Directory.CreateTempSubdirectory("crearis-fewer-").FullName;
         try
         {
@@ -171,12 +171,5 @@ public sealed class ExactImportTests : IAsyncLifetime
                 columns.Add(name switch { "instructor_xmlid" => "instructor_id", "regio_domaincode" => "regio", _ => name });
         }
         return result;
-    }
-
-    private static async Task DemoAsync(string cs, int rows, int seed)
-    {
-        await using var conn = new Npgsql.NpgsqlConnection(cs);
-        await conn.OpenAsync();
-        await Crearis.Platform.Demo.DemoDataGenerator.GenerateAsync(conn, new Crearis.Platform.Demo.DemoDataOptions(rows, seed));
     }
 }

@@ -26,10 +26,7 @@ public sealed class SafeImportTests : IAsyncLifetime
     {
         var (_, cs) = await TestPostgres.CreateCrearisDatabaseAsync(prefix);
         _databases.Add(cs);
-        if (rows == 0) return cs;
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync();
-        await Crearis.Platform.Demo.DemoDataGenerator.GenerateAsync(conn, new Crearis.Platform.Demo.DemoDataOptions(rows, seed));
+        if (rows > 0) await GenerateDemoAsync(cs, rows, seed);
         return cs;
     }
 
