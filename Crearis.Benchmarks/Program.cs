@@ -78,57 +78,107 @@ public static class Program
 
 internal sealed class BenchException(string message) : Exception(message);
 
-internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, bool NoJit, int? LogSlowMs, int? ImportTimeout, bool Help)
+internal enum BenchProfile
+{
+    Demo,
+    ScaledOriginal,
+}
+
+internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, bool NoJit, int? LogSlowMs, int? ImportTimeout, bool Help,
+    BenchProfile Profile = BenchProfile.Demo, int Scale = 500, string? SamplePath = null, bool Merge = false,
+    IReadOnlyList<int>? Series = null)
 {
     public const string Usage =
-        "usage: Crearis.Benchmarks [--rows N] [--keep] [--connection \"Host=...;Username=...;Password=...\"]\n" +
+        "usage: Crearis.Benchmarks [--profile demo|scaled-original] [--rows N | --series N1,N2,... | --scale K] [--merge]\n" +
+        "                          [--keep] [--connection \"Host=...;Username=...;Password=...\"] [--import-timeout S] [--no-jit] [--log-slow MS]\n" +
+        "  --profile P       demo (default): generated demo data (--rows); scaled-original: the original platform's sample\n" +
+        "                    database (shared/reference/samples/original-sample-source-data.sql) copied K times (--scale)\n" +
         "  --rows N          demo rows to generate over the 16 content tables (default 1000000)\n" +
+        "  --series N1,N2,.. demo profile at each size in one run (one cluster), a summary line per size at the end\n" +
+        "  --scale K         scaled-original: number of copies of the sample (default 500)\n" +
+        "  --sample FILE     scaled-original: the sample's data dump (default: found in shared/reference/samples above\n" +
+        "                    the working folder or the program)\n" +
+        "  --merge           after our import, time two merges of the same backup into our target: nothing changed, and\n" +
+        "                    after 10% of the rows of users, events, posts and locations were changed there\n" +
         "  --keep            keep the work folder (cluster, backup file, pg_dump file) and the bench_* databases\n" +
         "  --connection CS   use this PostgreSQL server (a superuser; databases bench_source, bench_target and\n" +
         "                    bench_pgrestore must not exist) instead of starting a throwaway cluster\n" +
-        "  --import-timeout S  stop our import after S seconds (it rolls back) and report it as not finished; the\n" +
+        "  --import-timeout S  stop each of our imports after S seconds (it rolls back) and report it as not finished; the\n" +
         "                    PostgreSQL tools still run, so large N still give the other figures\n" +
         "  --no-jit          run every session (ours and the tools') with jit=off\n" +
         "  --log-slow MS     throwaway cluster only: during the import (ours) log statements slower than MS with their\n" +
         "                    plans (auto_explain, incl. JIT timing) and list the slowest at the end";
 
+    private static int Count(string text, string option, int min)
+    {
+        if (!int.TryParse(text.Replace("_", "").Replace(",", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < min)
+            throw new ArgumentException($"{option} needs a whole number of at least {min}");
+        return n;
+    }
+
     public static BenchOptions Parse(string[] args)
     {
         int rows = 1_000_000;
+        var rowsGiven = false;
         var keep = false;
         string? connection = null;
         var help = false;
         var noJit = false;
         int? logSlow = null;
         int? importTimeout = null;
+        var profile = BenchProfile.Demo;
+        int? scale = null;
+        string? sample = null;
+        var merge = false;
+        List<int>? series = null;
+        string Next(ref int i, string what) =>
+            i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs {what}");
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--rows":
-                    if (i + 1 >= args.Length || !int.TryParse(args[++i].Replace("_", "").Replace(",", ""), NumberStyles.Integer,
-                            CultureInfo.InvariantCulture, out rows) || rows < 1)
-                        throw new ArgumentException("--rows needs a positive whole number");
+                    rows = Count(Next(ref i, "a number"), "--rows", 1);
+                    rowsGiven = true;
+                    break;
+                case "--series":
+                    // "10000,100000,1000000" (no thousands separators inside a size: the comma separates sizes)
+                    series = Next(ref i, "comma-separated sizes").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(v => Count(v, "--series", 1)).ToList();
+                    if (series.Count == 0) throw new ArgumentException("--series needs at least one size");
+                    break;
+                case "--profile":
+                    profile = Next(ref i, "demo or scaled-original") switch
+                    {
+                        "demo" => BenchProfile.Demo,
+                        "scaled-original" => BenchProfile.ScaledOriginal,
+                        var other => throw new ArgumentException($"unknown profile '{other}' (demo, scaled-original)"),
+                    };
+                    break;
+                case "--scale":
+                    scale = Count(Next(ref i, "a number of copies"), "--scale", 1);
+                    break;
+                case "--sample":
+                    sample = Next(ref i, "a file");
+                    if (!File.Exists(sample)) throw new ArgumentException($"--sample: {sample} does not exist");
+                    break;
+                case "--merge":
+                    merge = true;
                     break;
                 case "--keep":
                     keep = true;
                     break;
                 case "--connection":
-                    if (i + 1 >= args.Length) throw new ArgumentException("--connection needs a connection string");
-                    connection = args[++i];
+                    connection = Next(ref i, "a connection string");
                     break;
                 case "--no-jit":
                     noJit = true;
                     break;
                 case "--log-slow":
-                    if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms < 0)
-                        throw new ArgumentException("--log-slow needs a number of milliseconds");
-                    logSlow = ms;
+                    logSlow = Count(Next(ref i, "a number of milliseconds"), "--log-slow", 0);
                     break;
                 case "--import-timeout":
-                    if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) || s < 1)
-                        throw new ArgumentException("--import-timeout needs a number of seconds");
-                    importTimeout = s;
+                    importTimeout = Count(Next(ref i, "a number of seconds"), "--import-timeout", 1);
                     break;
                 case "-h" or "--help":
                     help = true;
@@ -139,9 +189,22 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
         }
         if (logSlow is not null && connection is not null)
             throw new ArgumentException("--log-slow changes server settings (ALTER SYSTEM) and is only allowed with the throwaway cluster");
-        return new BenchOptions(rows, keep, connection, noJit, logSlow, importTimeout, help);
+        if (profile == BenchProfile.ScaledOriginal && (rowsGiven || series is not null))
+            throw new ArgumentException("--rows and --series are for the demo profile; scaled-original takes --scale K");
+        if (profile == BenchProfile.Demo && (scale is not null || sample is not null))
+            throw new ArgumentException("--scale and --sample are for --profile scaled-original");
+        if (series is not null && rowsGiven)
+            throw new ArgumentException("give either --rows or --series");
+        return new BenchOptions(rows, keep, connection, noJit, logSlow, importTimeout, help, profile, scale ?? 500, sample, merge, series);
     }
 }
+
+/// <summary>One size of a --series run.</summary>
+internal sealed record SeriesLine(long Rows, PhaseResult Export, PhaseResult Import, PhaseResult? Merge0, PhaseResult? Merge10,
+    PhaseResult Dump, PhaseResult Restore);
+
+/// <summary>One merge into our target: its result (null = not finished), the rows the benchmark changed before it, its profile.</summary>
+internal sealed record MergeRun(string Name, ImportResult? Result, Dictionary<string, long> Changed, ImportProfile Profile);
 
 /// <summary>One line of the result table.</summary>
 internal sealed record PhaseResult(string Name, TimeSpan Time, long Rows, MemoryPeak? Memory, long? FileBytes, bool Unfinished = false)
@@ -167,13 +230,14 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
     private readonly List<string> _createdDatabases = [];
     private PgTools _tools = null!;
 
+    private readonly List<string> _failures = [];
+    private readonly List<SeriesLine> _series = [];
+
     public async Task<int> RunAsync(CancellationToken ct)
     {
         Directory.CreateDirectory(_work);
         // The cluster's folder is handed to the postgres user when we are root; keep it away from our files.
         var clusterRoot = Path.Combine(_work, "cluster");
-        var backupFile = Path.Combine(_work, "bench.tar.gz");
-        var dumpFile = Path.Combine(_work, "bench.pgdump");
 
         // ------------------------------------------------------------ 1. server and tools
         string? serverBinDir = null;
@@ -197,14 +261,67 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         if (options.NoJit) _tools.PgOptions = "-c jit=off";
         await RefuseExistingDatabasesAsync(ct);
 
-
-        // ------------------------------------------------------------ 2. source database with demo data
-        var sourceCs = await CreateContentDatabaseAsync(SourceDb, ct);
-        Log($"Generating {options.Rows:N0} demo rows (seed {Seed}) ...");
-        DemoDataResult generated;
-        var genSteps = new StepTimer();
-        using (var mem = MemoryMonitor.Start())
+        if (options.Series is not { } sizes)
         {
+            await RunOnceAsync(options.Rows, serverVersion, ct);
+            return _failures.Count > 0 ? 1 : 0;
+        }
+
+        // --series: the demo profile at each size, one cluster; the databases of a size are dropped before the next.
+        for (var i = 0; i < sizes.Count; i++)
+        {
+            if (i > 0)
+            {
+                Console.WriteLine();
+                Console.WriteLine(new string('=', 100));
+                Console.WriteLine();
+                await DropBenchDatabasesAsync(ct);
+            }
+            Log($"Series: size {i + 1} of {sizes.Count}, {sizes[i]:N0} rows ...");
+            await RunOnceAsync(sizes[i], serverVersion, ct);
+        }
+        Console.WriteLine();
+        PrintSeries();
+        return _failures.Count > 0 ? 1 : 0;
+    }
+
+    /// <summary>One full benchmark: source data, our export/import (and merges), pg_dump/pg_restore, checks, report.</summary>
+    private async Task RunOnceAsync(int rows, string serverVersion, CancellationToken ct)
+    {
+        _phases.Clear();
+        _notes.Clear();
+        var backupFile = Path.Combine(_work, "bench.tar.gz");
+        var dumpFile = Path.Combine(_work, "bench.pgdump");
+        File.Delete(backupFile);
+        File.Delete(dumpFile);
+        var scaled = options.Profile == BenchProfile.ScaledOriginal;
+
+        // ------------------------------------------------------------ 2. source database
+        var sourceCs = await CreateContentDatabaseAsync(SourceDb, ct);
+        var genSteps = new StepTimer();
+        ScaledOriginal.LoadResult? load = null;
+        List<(string Check, long Bad)> copyChecks = [];
+        string samplePath = "";
+        if (scaled)
+        {
+            samplePath = options.SamplePath ?? ScaledOriginal.FindSample()
+                ?? throw new BenchException($"{ScaledOriginal.SampleFileName} was not found in shared/reference/samples above the " +
+                                            "working folder or the program; give it with --sample FILE");
+            Log($"Loading the original sample ×{options.Scale} from {samplePath} ...");
+            using var mem = MemoryMonitor.Start();
+            load = await ScaledOriginal.LoadAsync(sourceCs, samplePath, options.Scale, ct);
+            var loaded = await CountRowsAsync(sourceCs, ct);
+            _phases.Add(new($"load sample x{options.Scale}", load.Time, loaded.Values.Sum(), mem.Stop(), null));
+            Log("Checking that every copy's links stay inside the copy ...");
+            copyChecks = await ScaledOriginal.CheckCopiesAsync(sourceCs, load.Offsets, ct);
+            foreach (var (check, bad) in copyChecks.Where(c => c.Bad != 0))
+                _failures.Add($"scaled-original: {bad:N0} row(s) fail '{check}' (links crossing copies or pointing nowhere)");
+        }
+        else
+        {
+            Log($"Generating {rows:N0} demo rows (seed {Seed}) ...");
+            DemoDataResult generated;
+            using var mem = MemoryMonitor.Start();
             var clock = Stopwatch.StartNew();
             await using (var conn = new NpgsqlConnection(sourceCs))
             {
@@ -214,7 +331,7 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
                     genSteps.Mark("generate", p.Table);
                     Throttled($"  generate: {p.Table,-18} {p.RowsWritten,12:N0} / ~{p.TotalRowsPlanned:N0} rows");
                 });
-                generated = await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(options.Rows, Seed), sink, ct);
+                generated = await DemoDataGenerator.GenerateAsync(conn, new DemoDataOptions(rows, Seed), sink, ct);
             }
             genSteps.End("commit/counts");
             clock.Stop();
@@ -255,70 +372,39 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         if (options.LogSlowMs is { } slowMs) await EnableSlowLogAsync(slowMs, ct);
         Log("Importing with BackupImporter (NewOnly) ...");
         var importSteps = new StepTimer();
-        ImportResult? imported = null;
-        TimeSpan verifyTime = TimeSpan.Zero;
-        using var importCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (options.ImportTimeout is { } limit) importCts.CancelAfter(TimeSpan.FromSeconds(limit));
-        var ict = importCts.Token;
-        using (var mem = MemoryMonitor.Start())
-        {
-            var clock = Stopwatch.StartNew();
-            try
-            {
-                DatabaseCatalog catalog;
-                await using (var conn = new NpgsqlConnection(targetCs))
-                {
-                    await conn.OpenAsync(ict);
-                    catalog = await DatabaseCatalog.ReadAsync(conn, ct: ict);
-                }
-                var opened = await BackupFiles.OpenAsync(backupFile, catalog, ict);
-                verifyTime = clock.Elapsed;
-                if (opened.Source is null)
-                    throw new BenchException("the backup did not verify: " +
-                                             string.Join("; ", opened.Verification.Issues.Select(i => i.ToString())));
-                importSteps.End("(open + verify file)");
-                await using (var source = opened.Source)
-                {
-                    var sink = new SyncProgress<BackupProgress>(p =>
-                    {
-                        importSteps.Mark(p.Phase.Wire(), p.Table, firstRow: p.Phase == BackupPhase.Stage && p.TableDone == 1);
-                        Throttled($"  {p.Phase}: {p.Table,-18} {p.OverallDone,12:N0} / {p.OverallTotal:N0}");
-                    });
-                    importSteps.Begin("(catalog, plan, sequences)");
-                    imported = await BackupImporter.ImportAsync(targetCs, source, new ImportOptions(ImportMode.NewOnly),
-                        progress: sink, ct: ict);
-                }
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                imported = null;
-            }
-            clock.Stop();
-            var timedOut = !ct.IsCancellationRequested && ict.IsCancellationRequested &&
-                           (imported is null || imported.Outcome == ImportOutcome.Failed);
-            ct.ThrowIfCancellationRequested();
-            if (timedOut)
-            {
-                importSteps.End($"(unfinished: the step after {importSteps.Current ?? "opening the file"})");
-                Log($"Our import was stopped by --import-timeout after {clock.Elapsed.TotalSeconds:F0} s (rolled back).");
-                imported = null;
-                _phases.Add(new("import (ours, NewOnly)", clock.Elapsed, exported.TotalRows, mem.Stop(),
-                    new FileInfo(backupFile).Length, Unfinished: true));
-            }
-            else
-            {
-                importSteps.End("(derived + commit after last table)");
-                _phases.Add(new("import (ours, NewOnly)", clock.Elapsed, imported!.Tables.Values.Sum(t => t.Total), mem.Stop(),
-                    new FileInfo(backupFile).Length));
-            }
-        }
+        var importProfile = new ImportProfile();
+        var imported = await TimedImportAsync("import (ours, NewOnly)", targetCs, backupFile, ImportMode.NewOnly, importSteps, importProfile, exported.TotalRows, ct);
         if (options.LogSlowMs is not null) await DisableSlowLogAsync(ct);
-        if (imported is not null && imported.Outcome != ImportOutcome.Applied)
+        if (imported.Result is { } ir && ir.Outcome != ImportOutcome.Applied)
         {
-            Console.WriteLine($"IMPORT OUTCOME: {imported.Outcome} (expected Applied)");
-            foreach (var e in imported.Errors.Take(20)) Console.WriteLine($"  error: {e}");
-            foreach (var w in imported.Warnings.Take(20)) Console.WriteLine($"  warning: {w}");
-            throw new BenchException($"import outcome was {imported.Outcome}, not Applied");
+            Console.WriteLine($"IMPORT OUTCOME: {ir.Outcome} (expected Applied)");
+            foreach (var e in ir.Errors.Take(20)) Console.WriteLine($"  error: {e}");
+            foreach (var w in ir.Warnings.Take(20)) Console.WriteLine($"  warning: {w}");
+            throw new BenchException($"import outcome was {ir.Outcome}, not Applied");
+        }
+
+        // ------------------------------------------------------------ 4b. merges into the target (--merge)
+        var merges = new List<MergeRun>();
+        if (options.Merge && imported.Result is not null)
+        {
+            Log("VACUUM ANALYZE on our target (not timed) ...");
+            await ExecAsync(targetCs, "VACUUM ANALYZE", ct);
+            Log("Merging the same backup into our target (nothing changed) ...");
+            var profile0 = new ImportProfile();
+            var merge0 = await TimedImportAsync(MergeUnchanged, targetCs, backupFile, ImportMode.Merge, new StepTimer(), profile0, exported.TotalRows, ct);
+            merges.Add(new MergeRun(MergeUnchanged, merge0.Result, new Dictionary<string, long>(StringComparer.Ordinal), profile0));
+
+            var changed = await ChangeTenPercentAsync(targetCs, ct);
+            Log($"Changed {changed.Values.Sum():N0} rows in our target ({string.Join(", ", changed.Select(c => $"{c.Key} {c.Value:N0}"))}); VACUUM ANALYZE (not timed) ...");
+            await ExecAsync(targetCs, "VACUUM ANALYZE", ct);
+            Log("Merging the backup into our target (10% changed) ...");
+            var profile10 = new ImportProfile();
+            var merge10 = await TimedImportAsync(MergeChanged, targetCs, backupFile, ImportMode.Merge, new StepTimer(), profile10, exported.TotalRows, ct);
+            merges.Add(new MergeRun(MergeChanged, merge10.Result, changed, profile10));
+
+            foreach (var m in merges) CheckMerge(m);
+            if (await ChangedRowsLeftAsync(targetCs, ct) is > 0 and var left)
+                _failures.Add($"{MergeChanged}: {left:N0} changed row(s) still differ from the backup after the merge");
         }
 
         // ------------------------------------------------------------ 5. pg_dump / pg_restore
@@ -347,15 +433,49 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         Console.WriteLine("Crearis backup benchmark");
         Console.WriteLine("========================");
         foreach (var line in MachineFacts(serverVersion)) Console.WriteLine(line);
-        Console.WriteLine($"rows requested (N) : {options.Rows:N0} (seed {Seed}); rows in the 17 content tables: {sourceRows:N0}");
+        if (load is not null)
+        {
+            var perCopy = load.SampleRows.Values.Sum();
+            Console.WriteLine($"data set           : scaled-original: {samplePath} ({perCopy:N0} rows in 16 content tables; status " +
+                              $"is seeded by our schema) x {load.Scale:N0} copies; rows in the 17 content tables: {sourceRows:N0}");
+            Console.WriteLine($"                     skipped from the dump: {string.Join(", ", load.SkippedTables)}");
+            Console.WriteLine($"                     id offset per copy: {string.Join(", ", load.Offsets.Select(o => $"{o.Key} {o.Value}"))}");
+        }
+        else
+        {
+            Console.WriteLine($"rows requested (N) : {rows:N0} (seed {Seed}); rows in the 17 content tables: {sourceRows:N0}");
+        }
         Console.WriteLine();
         PrintPhases();
         Console.WriteLine();
         PrintRatios();
         Console.WriteLine();
-        PrintImportCounts(imported, sourceCounts, targetCounts, restoredCounts, verifyTime);
+        PrintImportCounts(imported.Result, sourceCounts, targetCounts, restoredCounts, importProfile.OpenVerify);
+        if (merges.Count > 0)
+        {
+            Console.WriteLine();
+            PrintMerges(merges);
+        }
+        if (load is not null)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"links inside each copy (rows that break the rule; all must be 0): {copyChecks.Count} checks, " +
+                              $"{copyChecks.Count(c => c.Bad == 0)} pass");
+            foreach (var (check, bad) in copyChecks)
+                Console.WriteLine($"  {check,-55} {bad,8:N0}");
+        }
         Console.WriteLine();
-        genSteps.Print("slowest steps of generate (table = where the generator was writing)", 6);
+        importProfile.Print("import (ours, NewOnly)");
+        foreach (var m in merges)
+        {
+            Console.WriteLine();
+            m.Profile.Print(m.Name);
+        }
+        if (!scaled)
+        {
+            Console.WriteLine();
+            genSteps.Print("slowest steps of generate (table = where the generator was writing)", 6);
+        }
         Console.WriteLine();
         exportSteps.Print("slowest steps of export (ours)", 6);
         Console.WriteLine();
@@ -373,23 +493,174 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         }
 
         var mismatched = ContentTables.All.Where(t =>
-            (imported is not null && sourceCounts[t] != targetCounts[t]) || (t != "status" && sourceCounts[t] != restoredCounts[t])).ToList();
+            (imported.Result is not null && sourceCounts[t] != targetCounts[t]) || (t != "status" && sourceCounts[t] != restoredCounts[t])).ToList();
         if (mismatched.Count > 0)
-            throw new BenchException("row counts differ after import/restore in: " + string.Join(", ", mismatched));
-        return 0;
+            _failures.Add("row counts differ after import/restore in: " + string.Join(", ", mismatched));
+        else
+            Console.WriteLine($"{Environment.NewLine}row counts: source, our target and the pg_restore target match in all 17 tables");
+        if (_failures.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("CHECKS FAILED:");
+            foreach (var f in _failures) Console.WriteLine("  " + f);
+            if (options.Series is not null) throw new BenchException("a check failed; the series stops here");
+        }
+
+        _series.Add(new SeriesLine(sourceRows,
+            _phases.Single(p => p.Name.StartsWith("export", StringComparison.Ordinal)),
+            _phases.Single(p => p.Name.StartsWith("import", StringComparison.Ordinal)),
+            _phases.SingleOrDefault(p => p.Name == MergeUnchanged),
+            _phases.SingleOrDefault(p => p.Name == MergeChanged),
+            _phases.Single(p => p.Name.StartsWith("pg_dump", StringComparison.Ordinal)),
+            _phases.Single(p => p.Name.StartsWith("pg_restore", StringComparison.Ordinal))));
+    }
+
+    private const string MergeUnchanged = "merge (ours, nothing changed)";
+    private const string MergeChanged = "merge (ours, 10% changed)";
+
+    /// <summary>The tables and text columns the 10% change touches: every row whose id ends in 0 gets a suffix.</summary>
+    private static readonly (string Table, string Column)[] ChangedColumns =
+        [("users", "username"), ("events", "name"), ("posts", "name"), ("locations", "name")];
+
+    private const string ChangeMark = " (changed by the benchmark)";
+
+    private static async Task<Dictionary<string, long>> ChangeTenPercentAsync(string cs, CancellationToken ct)
+    {
+        var changed = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync(ct);
+        foreach (var (table, column) in ChangedColumns)
+        {
+            // Plain UPDATE with the platform's triggers on, as an edit in the target would be.
+            await using var cmd = new NpgsqlCommand(
+                $"UPDATE public.\"{table}\" SET \"{column}\" = \"{column}\" || '{ChangeMark}' WHERE id % 10 = 0 AND \"{column}\" IS NOT NULL", conn)
+                { CommandTimeout = 0 };
+            changed[table] = await cmd.ExecuteNonQueryAsync(ct);
+        }
+        return changed;
+    }
+
+    private static async Task<long> ChangedRowsLeftAsync(string cs, CancellationToken ct)
+    {
+        long left = 0;
+        foreach (var (table, column) in ChangedColumns)
+            left += (long)(await ScalarAsync(cs, $"SELECT count(*) FROM public.\"{table}\" WHERE \"{column}\" LIKE '%{ChangeMark}'", ct))!;
+        return left;
+    }
+
+    /// <summary>A merge must insert nothing and update exactly the rows the benchmark changed.</summary>
+    private void CheckMerge(MergeRun m)
+    {
+        if (m.Result is null)
+        {
+            _failures.Add($"{m.Name}: not finished (--import-timeout)");
+            return;
+        }
+        if (m.Result.Outcome != ImportOutcome.Applied)
+        {
+            _failures.Add($"{m.Name}: outcome {m.Result.Outcome}, not Applied" +
+                          string.Concat(m.Result.Errors.Take(5).Select(e => $"; error: {e}")));
+            return;
+        }
+        foreach (var (table, counts) in m.Result.Tables)
+        {
+            var expected = m.Changed.GetValueOrDefault(table);
+            if (counts.Inserted != 0) _failures.Add($"{m.Name}: {table}: {counts.Inserted:N0} inserted, expected 0");
+            if (counts.Updated != expected) _failures.Add($"{m.Name}: {table}: {counts.Updated:N0} updated, expected {expected:N0}");
+            if (counts.Failed != 0 || counts.Skipped != 0)
+                _failures.Add($"{m.Name}: {table}: {counts.Failed:N0} failed, {counts.Skipped:N0} skipped, expected 0");
+        }
+    }
+
+    /// <summary>
+    /// Opens (verifies) the backup and imports it into the target, timed as one phase with its memory peak; progress goes
+    /// to the step timer and the per-phase profile. Result null = stopped by --import-timeout (rolled back).
+    /// </summary>
+    private async Task<(ImportResult? Result, PhaseResult Phase)> TimedImportAsync(string name, string targetCs, string backupFile,
+        ImportMode mode, StepTimer steps, ImportProfile profile, long rowsInBackup, CancellationToken ct)
+    {
+        ImportResult? imported = null;
+        using var importCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (options.ImportTimeout is { } limit) importCts.CancelAfter(TimeSpan.FromSeconds(limit));
+        var ict = importCts.Token;
+        using var mem = MemoryMonitor.Start();
+        var clock = Stopwatch.StartNew();
+        var started = false;
+        try
+        {
+            DatabaseCatalog catalog;
+            await using (var conn = new NpgsqlConnection(targetCs))
+            {
+                await conn.OpenAsync(ict);
+                catalog = await DatabaseCatalog.ReadAsync(conn, ct: ict);
+            }
+            var opened = await BackupFiles.OpenAsync(backupFile, catalog, ict);
+            profile.OpenVerify = clock.Elapsed;
+            if (opened.Source is null)
+                throw new BenchException("the backup did not verify: " +
+                                         string.Join("; ", opened.Verification.Issues.Select(i => i.ToString())));
+            steps.End("(open + verify file)");
+            await using (var source = opened.Source)
+            {
+                var sink = new SyncProgress<BackupProgress>(p =>
+                {
+                    steps.Mark(p.Phase.Wire(), p.Table, firstRow: p.Phase == BackupPhase.Stage && p.TableDone == 1);
+                    profile.Report(p);
+                    Throttled($"  {p.Phase}: {p.Table,-18} {p.OverallDone,12:N0} / {p.OverallTotal:N0}");
+                });
+                steps.Begin("(catalog, plan, sequences)");
+                profile.Start();
+                started = true;
+                imported = await BackupImporter.ImportAsync(targetCs, source, new ImportOptions(mode), progress: sink, ct: ict);
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            imported = null;
+        }
+        clock.Stop();
+        var timedOut = !ct.IsCancellationRequested && ict.IsCancellationRequested &&
+                       (imported is null || imported.Outcome == ImportOutcome.Failed);
+        ct.ThrowIfCancellationRequested();
+        if (started) profile.Stop(finished: !timedOut);
+        PhaseResult phase;
+        if (timedOut)
+        {
+            steps.End($"(unfinished: the step after {steps.Current ?? "opening the file"})");
+            Log($"{name} was stopped by --import-timeout after {clock.Elapsed.TotalSeconds:F0} s (rolled back).");
+            imported = null;
+            phase = new(name, clock.Elapsed, rowsInBackup, mem.Stop(), new FileInfo(backupFile).Length, Unfinished: true);
+        }
+        else
+        {
+            steps.End("(derived + commit after last table)");
+            phase = new(name, clock.Elapsed, imported!.Tables.Values.Sum(t => t.Total), mem.Stop(), new FileInfo(backupFile).Length);
+        }
+        _phases.Add(phase);
+        return (imported, phase);
+    }
+
+    private async Task DropBenchDatabasesAsync(CancellationToken ct)
+    {
+        NpgsqlConnection.ClearAllPools();
+        foreach (var db in _createdDatabases.ToList())
+        {
+            await ExecAsync(_serverCs, $"DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)", ct);
+            _createdDatabases.Remove(db);
+        }
     }
 
     // ---------------------------------------------------------------- printing
 
     private void PrintPhases()
     {
-        Console.WriteLine("phase                      seconds        rows/s   peak MB   +MB   heap MB   file MB");
-        Console.WriteLine("-------------------------  -------  ------------  --------  ----  --------  --------");
+        Console.WriteLine("phase                          seconds        rows/s   peak MB   +MB   heap MB   file MB");
+        Console.WriteLine("-----------------------------  -------  ------------  --------  ----  --------  --------");
         foreach (var p in _phases)
         {
             var mem = p.Memory;
             Console.WriteLine(
-                $"{p.Name,-25}  {p.Bound + p.Time.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),7}  " +
+                $"{p.Name,-29}  {p.Bound + p.Time.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),7}  " +
                 $"{(p.Unfinished ? "<" : "") + p.RowsPerSecond.ToString("N0", CultureInfo.InvariantCulture),12}  {Mb(mem?.PeakBytes),8}  {Mb(mem?.GrowthBytes),4}  " +
                 $"{Mb(mem?.ManagedPeakBytes),8}  {(p.FileBytes is { } f ? (f / 1048576.0).ToString("F1", CultureInfo.InvariantCulture) : "-"),8}");
         }
@@ -414,6 +685,58 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         Console.WriteLine($"import vs pg_restore         {import.Bound + Ratio(import.Time.TotalSeconds, restore.Time.TotalSeconds),6}  " +
                           $"{"",9}  {Ratio(import.Memory?.PeakBytes, restore.Memory?.PeakBytes),8}");
         Console.WriteLine($"round trip (export+import)   {import.Bound + Ratio(export.Time.TotalSeconds + import.Time.TotalSeconds, dump.Time.TotalSeconds + restore.Time.TotalSeconds),6}");
+        foreach (var merge in _phases.Where(p => p.Name.StartsWith("merge", StringComparison.Ordinal)))
+            Console.WriteLine($"{(merge.Name == MergeUnchanged ? "merge nothing vs pg_restore" : "merge 10% vs pg_restore"),-27}  {merge.Bound + Ratio(merge.Time.TotalSeconds, restore.Time.TotalSeconds),6}  " +
+                              $"{"",9}  {Ratio(merge.Memory?.PeakBytes, restore.Memory?.PeakBytes),8}");
+        Console.WriteLine("targets (issue): export <= 2x pg_dump (demo), <= 3x (scaled-original); import and merges <= 4x pg_restore");
+    }
+
+    private static void PrintMerges(List<MergeRun> merges)
+    {
+        Console.WriteLine("merges into our target (the backup it was imported from; \"10% changed\": before the merge, every row with");
+        Console.WriteLine($"id % 10 = 0 got '{ChangeMark}' appended to {string.Join(", ", ChangedColumns.Select(c => c.Table + "." + c.Column))};");
+        Console.WriteLine("the merge must insert nothing and update exactly those rows back):");
+        Console.WriteLine("merge                            table          in backup   inserted    updated   expected  unchanged  skipped  failed");
+        Console.WriteLine("-------------------------------  -------------  ---------  ---------  ---------  ---------  ---------  -------  ------");
+        foreach (var m in merges)
+        {
+            if (m.Result is null)
+            {
+                Console.WriteLine($"{m.Name,-31}  NOT FINISHED (--import-timeout)");
+                continue;
+            }
+            var rows = m.Result.Tables.Where(t => t.Value.Updated != 0 || t.Value.Inserted != 0 || m.Changed.ContainsKey(t.Key) ||
+                                                  t.Value.Failed != 0 || t.Value.Skipped != 0).ToList();
+            var all = m.Result.Tables.Values;
+            Console.WriteLine($"{m.Name,-31}  {"(all " + all.Count() + ")",-13}  {all.Sum(t => t.Total),9:N0}  {all.Sum(t => t.Inserted),9:N0}  " +
+                              $"{all.Sum(t => t.Updated),9:N0}  {m.Changed.Values.Sum(),9:N0}  {all.Sum(t => t.Unchanged),9:N0}  " +
+                              $"{all.Sum(t => t.Skipped),7:N0}  {all.Sum(t => t.Failed),6:N0}");
+            foreach (var (table, c) in rows)
+                Console.WriteLine($"{"",-31}  {table,-13}  {c.Total,9:N0}  {c.Inserted,9:N0}  {c.Updated,9:N0}  {m.Changed.GetValueOrDefault(table),9:N0}  " +
+                                  $"{c.Unchanged,9:N0}  {c.Skipped,7:N0}  {c.Failed,6:N0}");
+            Console.WriteLine($"{"",-31}  outcome {m.Result.Outcome}, engine duration {m.Result.Duration.TotalSeconds:F1} s, warnings {m.Result.Warnings.Count}");
+        }
+    }
+
+    private void PrintSeries()
+    {
+        Console.WriteLine("series (demo profile, one line per size; s/100k = seconds per 100,000 rows: flat when cost grows linearly)");
+        var withMerge = _series.Any(l => l.Merge0 is not null);
+        Console.WriteLine("      rows  export s  import s  pg_dump s  pg_restore s  export/pg_dump  import/pg_restore  export s/100k  import s/100k  peak MB exp/imp" +
+                          (withMerge ? "  merge0 s  merge10 s  merge0/pg_restore  merge10/pg_restore" : ""));
+        foreach (var l in _series)
+        {
+            string Sec(PhaseResult? p) => p is null ? "-" : p.Bound + p.Time.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture);
+            string Per(PhaseResult p) => p.Bound + (p.Time.TotalSeconds * 100_000 / Math.Max(1, l.Rows)).ToString("F2", CultureInfo.InvariantCulture);
+            var line = $"{l.Rows,10:N0}  {Sec(l.Export),8}  {Sec(l.Import),8}  {Sec(l.Dump),9}  {Sec(l.Restore),12}  " +
+                       $"{Ratio(l.Export.Time.TotalSeconds, l.Dump.Time.TotalSeconds),14}  {l.Import.Bound + Ratio(l.Import.Time.TotalSeconds, l.Restore.Time.TotalSeconds),17}  " +
+                       $"{Per(l.Export),13}  {Per(l.Import),13}  {Mb(l.Export.Memory?.PeakBytes) + "/" + Mb(l.Import.Memory?.PeakBytes),15}";
+            if (withMerge)
+                line += $"  {Sec(l.Merge0),8}  {Sec(l.Merge10),9}  {(l.Merge0 is null ? "-" : l.Merge0.Bound + Ratio(l.Merge0.Time.TotalSeconds, l.Restore.Time.TotalSeconds)),17}  " +
+                        $"{(l.Merge10 is null ? "-" : l.Merge10.Bound + Ratio(l.Merge10.Time.TotalSeconds, l.Restore.Time.TotalSeconds)),18}";
+            Console.WriteLine(line);
+        }
+        Console.WriteLine("peak MB = peak resident set of this process during our export / import (target: <= 300 MB at 1M rows)");
     }
 
     private static void PrintImportCounts(ImportResult? imported, Dictionary<string, long> source, Dictionary<string, long> target,
