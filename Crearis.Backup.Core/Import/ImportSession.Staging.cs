@@ -66,6 +66,8 @@ internal sealed partial class ImportSession
             await ExecAsync(
                 $"CREATE TEMP TABLE {Rec(model.Name)} ON COMMIT DROP AS SELECT s.line{string.Concat(refColumns)}, r.* " +
                 $"FROM {Stage(model.Name)} s CROSS JOIN LATERAL jsonb_populate_record(NULL::public.{Sql.Ident(model.Name)}, s.doc - '$ref' - '$jsonnull') r", ct);
+            // Before any row is updated (see the id maps): an index over updated rows is unusable until commit.
+            await ExecAsync($"CREATE INDEX ON {Rec(model.Name)} (line)", ct);
             await _phases.ReleaseSavepointAsync("stage_parse", ct);
         }
         catch (PostgresException e)
@@ -87,7 +89,6 @@ internal sealed partial class ImportSession
         }
         _staged[model.Name] = new StagedTable(carried, partly, keyHints);
         await ExecAsync($"DROP TABLE {Stage(model.Name)}", ct);
-        await ExecAsync($"CREATE INDEX ON {Rec(model.Name)} (line)", ct);
     }
 
     /// <summary>A value the server could not parse: find the row(s) one by one to name them.</summary>

@@ -32,6 +32,10 @@ internal sealed partial class ImportSession
         await ExecAsync(
             $"CREATE TEMP TABLE {Map(name)} ON COMMIT DROP AS SELECT r.line, {src} AS src, NULL::{idType} AS dst, " +
             $"false AS present, false AS inserted, false AS changed, false AS lossy, NULL::text AS skip{keyColumns} FROM {Rec(name)} r", ct);
+        // Indexes right away, before any row is updated: an index built over rows this transaction has updated (HOT
+        // chains) cannot be used until the transaction ends, and every lookup through the map would scan it.
+        await ExecAsync($"CREATE INDEX ON {Map(name)} (src)", ct);
+        await ExecAsync($"CREATE INDEX ON {Map(name)} (line)", ct);
 
         await ValidateKeysAsync(model, keys, write, ct);
 
@@ -44,8 +48,6 @@ internal sealed partial class ImportSession
         }));
         var dst = id is null ? "NULL" : "x." + Sql.Ident(id);
         await ExecAsync($"UPDATE {Map(name)} m SET present = true, dst = {dst} FROM public.{Sql.Ident(name)} x WHERE m.skip IS NULL AND {match}", ct);
-        await ExecAsync($"CREATE INDEX ON {Map(name)} (src)", ct);
-        await ExecAsync($"CREATE INDEX ON {Map(name)} (line)", ct);
         await ExecAsync($"ANALYZE {Map(name)}", ct);
         _mapped.Add(name);
         _tracker.Report(BackupPhase.Map, name, total, total, write ? 0 : total);
