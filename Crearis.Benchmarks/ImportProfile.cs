@@ -6,15 +6,17 @@ namespace Crearis.Benchmarks;
 
 /// <summary>
 /// Our import's time by engine phase, from its progress stream alone. The engine reports Stage once per staged row,
-/// Map once per table when its id map is built, and Write once per table when its rows are written; late seeding,
-/// derived values and commit report nothing. So the time between two reports is charged by what ends it:
+/// Map once per table when its id map is built, Write once per table when its rows are written, LateSeed once per
+/// link it fills, Derived once per table whose derived values it restored, and Commit. Each report comes when its
+/// step is done, so the time between two reports is charged by what ends it:
 /// <list type="bullet">
 /// <item>before the first report: validate (catalog, plan, temp tables);</item>
 /// <item>a gap ending in a Stage report, and the gap from the last Stage report to the first Map report: stage
 /// (the latter also holds the parse of the last staged table and the map of the first table);</item>
-/// <item>a gap ending in Map(T): map T (it also holds the late seeding of the table written before);</item>
+/// <item>a gap ending in Map(T): map T;</item>
 /// <item>a gap ending in Write(T): write T;</item>
-/// <item>after the last report: late seeding of the last table, derived values, commit.</item>
+/// <item>a gap ending in LateSeed(T.c), Derived(T), Commit: that step;</item>
+/// <item>after the last report: what is left (a dry run's rollback).</item>
 /// </list>
 /// </summary>
 internal sealed class ImportProfile
@@ -30,11 +32,15 @@ internal sealed class ImportProfile
     public TimeSpan Tail { get; private set; }
     public Dictionary<string, TimeSpan> Map { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, TimeSpan> Write { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, TimeSpan> LateSeed { get; } = new(StringComparer.Ordinal);
+    public TimeSpan Derived { get; private set; }
+    public TimeSpan Commit { get; private set; }
     public bool Finished { get; private set; }
 
     public TimeSpan MapTotal => Map.Values.Aggregate(TimeSpan.Zero, (a, b) => a + b);
     public TimeSpan WriteTotal => Write.Values.Aggregate(TimeSpan.Zero, (a, b) => a + b);
-    public TimeSpan Total => OpenVerify + Validate + Stage + MapTotal + WriteTotal + Tail;
+    public TimeSpan LateSeedTotal => LateSeed.Values.Aggregate(TimeSpan.Zero, (a, b) => a + b);
+    public TimeSpan Total => OpenVerify + Validate + Stage + MapTotal + WriteTotal + LateSeedTotal + Derived + Commit + Tail;
 
     /// <summary>Call right before BackupImporter.ImportAsync.</summary>
     public void Start()
@@ -64,8 +70,16 @@ internal sealed class ImportProfile
             case BackupPhase.Write:
                 Add(Write, p.Table ?? "?", gap);
                 break;
+            case BackupPhase.LateSeed:
+                Add(LateSeed, p.Table ?? "?", gap);
+                break;
+            case BackupPhase.Derived:
+                Derived += gap;
+                break;
+            case BackupPhase.Commit:
+                Commit += gap;
+                break;
             default:
-                // Not reported by the engine today; keep the time visible rather than lose it.
                 Add(Write, $"({p.Phase.Wire()}{(p.Table is null ? "" : " " + p.Table)})", gap);
                 break;
         }
@@ -89,7 +103,7 @@ internal sealed class ImportProfile
     /// <summary>One line: "stage x s, map y s, write z s, late-seed/derived/commit w s".</summary>
     public string Summary() =>
         $"open+verify {S(OpenVerify)}, validate {S(Validate)}, stage {S(Stage)}, map {S(MapTotal)}, write {S(WriteTotal)}, " +
-        $"late-seed/derived/commit {S(Tail)}{(Finished ? "" : " (unfinished)")}";
+        $"late-seed {S(LateSeedTotal)}, derived {S(Derived)}, commit {S(Commit)}, rest {S(Tail)}{(Finished ? "" : " (unfinished)")}";
 
     public void Print(string title)
     {
@@ -106,8 +120,12 @@ internal sealed class ImportProfile
         Console.WriteLine($"  {"write",-25} {WriteTotal.TotalSeconds,8:F2}  {P(WriteTotal),6}");
         foreach (var t in tables)
             Console.WriteLine($"    {t,-23} {Write.GetValueOrDefault(t).TotalSeconds,8:F2}  {P(Write.GetValueOrDefault(t)),6}   (map {Map.GetValueOrDefault(t).TotalSeconds:F2} s)");
-        Console.WriteLine($"  {"late-seed/derived/commit",-25} {Tail.TotalSeconds,8:F2}  {P(Tail),6}   (after the last report{(Finished ? "" : "; unfinished: stopped by --import-timeout")})");
-        Console.WriteLine("  (stage includes the parse of the last staged table and the map of the first table; map T includes the");
-        Console.WriteLine("   late seeding of the table written before T; the engine reports nothing for late-seed/derived/commit)");
+        Console.WriteLine($"  {"late seeding",-25} {LateSeedTotal.TotalSeconds,8:F2}  {P(LateSeedTotal),6}");
+        foreach (var (link, t) in LateSeed.OrderByDescending(l => l.Value).Take(5))
+            Console.WriteLine($"    {link,-23} {t.TotalSeconds,8:F2}  {P(t),6}");
+        Console.WriteLine($"  {"derived values",-25} {Derived.TotalSeconds,8:F2}  {P(Derived),6}");
+        Console.WriteLine($"  {"commit",-25} {Commit.TotalSeconds,8:F2}  {P(Commit),6}");
+        Console.WriteLine($"  {"rest",-25} {Tail.TotalSeconds,8:F2}  {P(Tail),6}   (after the last report: a dry run's rollback{(Finished ? "" : "; unfinished: stopped by --import-timeout")})");
+        Console.WriteLine("  (stage includes the parse of the last staged table and the map of the first table)");
     }
 }

@@ -40,6 +40,7 @@ internal sealed partial class ImportSession
                     $"JOIN {Map(model.Name)} m ON m.line = r.line WHERE {Scope(model, column)} AND m.skip IS NULL AND {resolvable}) v " +
                     $"WHERE x.{Sql.Ident(model.IdColumn!)} = v.dst AND x.{name} IS DISTINCT FROM v.val", ct);
             }
+            _tracker.Report(BackupPhase.Derived, model.Name, 0, 0);
         }
     }
 }

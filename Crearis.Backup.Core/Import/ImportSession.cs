@@ -97,6 +97,7 @@ internal sealed partial class ImportSession(
             }
             At(BackupPhase.Commit, null);
             await _phases.CommitAsync(ct);
+            _tracker.Report(BackupPhase.Commit, null, 0, 0);
             return Result(_report.Skipped || _report.Errors.Count > 0 ? ImportOutcome.AppliedWithSkips : ImportOutcome.Applied);
         }
         catch (PostgresException e)
