@@ -16,8 +16,8 @@ internal sealed partial class ImportSession
     private async Task RunTableAsync(TableModel model, bool write, CancellationToken ct)
     {
         var name = model.Name;
-        var total = source.Summary.Tables.First(t => t.Table == name).Rows;
         var summary = source.Summary.Tables.First(t => t.Table == name);
+        var total = summary.Rows;
         var id = model.IdColumn;
         var idType = id is null ? "bigint" : model.Schema.Column(id)!.Type;
         var keys = model.Profile.NaturalKey.Select(k => new KeyExpr(
@@ -112,12 +112,8 @@ internal sealed partial class ImportSession
                                                !model.Profile.IsDerived(c.Name) && !_prepared.Plan.IsDeferred(name, c.Name)).ToList();
             if (compared.Count > 0)
             {
-                // A link the backup cannot resolve (its target row is not in the file) keeps the target's value.
-                var newValues = compared.Select(c => partly.Contains(c.Name)
-                    ? $"CASE WHEN v.{Sql.Ident("has__" + c.Name)} THEN {MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name))} ELSE x.{Sql.Ident(c.Name)} END"
-                    : MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name))).ToList();
+                var newValues = compared.Select(c => MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name), partly.Contains(c.Name))).ToList();
                 var rowMatch = id is null ? match : $"x.{Sql.Ident(id)} = m.dst";
-                await CollectExamplesAsync(model, compared, string.Join(", ", newValues), rowMatch, ct);
                 updated = await UpdateChangedColumnsAsync(model, compared, newValues, rowMatch, ct);
             }
         }
@@ -136,7 +132,8 @@ internal sealed partial class ImportSession
     /// <summary>
     /// Updates the rows whose values differ, writing only the columns that changed: one statement per distinct set of
     /// changed columns. Naming an unchanged column in SET would fire the platform's "UPDATE OF column" triggers, which
-    /// the source's own edit never fired (a changed username must not recompute an instructor's regio).
+    /// the source's own edit never fired (a changed username must not recompute an instructor's regio). Before writing,
+    /// keeps a few of the changed rows as examples.
     /// </summary>
     private async Task<long> UpdateChangedColumnsAsync(TableModel model, List<ColumnSchema> compared, List<string> newValues,
         string rowMatch, CancellationToken ct)
@@ -148,6 +145,7 @@ internal sealed partial class ImportSession
                         $"FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
                         $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch}", ct);
         await ExecAsync($"DELETE FROM {Chg(name)} WHERE cardinality(cols) = 0", ct);
+        await CollectExamplesAsync(model, compared, newValues, rowMatch, ct);
         var sets = new List<int[]>();
         await using (var cmd = new NpgsqlCommand($"SELECT DISTINCT cols FROM {Chg(name)}", conn, _tx))
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
@@ -175,6 +173,13 @@ internal sealed partial class ImportSession
     /// holds — a link it cannot resolve keeps the target's link; from the original format, a timestamp it carries only
     /// to the millisecond (JavaScript dates) or a text it wrote as a number keeps the target's value where both agree.
     /// </summary>
+    private string MergedValue(ColumnSchema column, bool isReference, bool partlyCarried)
+    {
+        var value = MergedValue(column, isReference);
+        // A row that leaves the column out keeps the target's value.
+        return partlyCarried ? $"CASE WHEN v.{Sql.Ident("has__" + column.Name)} THEN {value} ELSE x.{Sql.Ident(column.Name)} END" : value;
+    }
+
     private string MergedValue(ColumnSchema column, bool isReference)
     {
         var (x, v) = ("x." + Sql.Ident(column.Name), "v." + Sql.Ident(column.Name));
@@ -189,17 +194,19 @@ internal sealed partial class ImportSession
         return v;
     }
 
-    /// <summary>Before the merge writes, keeps a few rows it will change, with each changed field before → after.</summary>
-    private async Task CollectExamplesAsync(TableModel model, List<ColumnSchema> compared, string newValues, string rowMatch, CancellationToken ct)
+    /// <summary>
+    /// The first few rows the merge will change (from the changed-columns table), with each field that changes, before
+    /// → after the value the merge writes.
+    /// </summary>
+    private async Task CollectExamplesAsync(TableModel model, List<ColumnSchema> compared, List<string> newValues, string rowMatch, CancellationToken ct)
     {
         var name = model.Name;
-        var diff = string.Join(" || ", compared.Select(c =>
-            $"jsonb_build_object({Sql.Literal(c.Name)}, CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM v.{Sql.Ident(c.Name)} " +
-            $"THEN jsonb_build_array(x.{Sql.Ident(c.Name)}::text, v.{Sql.Ident(c.Name)}::text) END)"));
-        var oldValues = string.Join(", ", compared.Select(c => "x." + Sql.Ident(c.Name)));
+        var diff = string.Join(" || ", compared.Select((c, i) =>
+            $"jsonb_build_object({Sql.Literal(c.Name)}, CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM {newValues[i]} " +
+            $"THEN jsonb_build_array(x.{Sql.Ident(c.Name)}::text, ({newValues[i]})::text) END)"));
         var sql = $"SELECT {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
-                  $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch} AND ROW({oldValues}) IS DISTINCT FROM ROW({newValues}) " +
-                  $"ORDER BY m.line LIMIT {ImportReport.ExamplesPerTable}";
+                  $"JOIN (SELECT c.line FROM {Chg(name)} c ORDER BY c.line LIMIT {ImportReport.ExamplesPerTable}) c ON c.line = m.line " +
+                  $"WHERE {rowMatch} ORDER BY m.line";
         var examples = new List<ChangeExample>();
         await using var cmd = new NpgsqlCommand(sql, conn, _tx) { CommandTimeout = 0 };
         await using var reader = await cmd.ExecuteReaderAsync(ct);
