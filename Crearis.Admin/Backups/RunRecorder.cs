@@ -59,9 +59,9 @@ public static class RunRecorder
         return await SaveAsync(adminConnection, run, ct);
     }
 
+    /// <summary>Saves the run; the admin schema must exist (the operation layer makes sure of it once).</summary>
     private static async Task<BackupRun> SaveAsync(string adminConnection, BackupRun run, CancellationToken ct)
     {
-        await AdminDatabaseExtensions.MigrateAdminSchemaAsync(adminConnection, ct);
         var options = new DbContextOptionsBuilder<AdminDbContext>().UseAdminDatabase(adminConnection).Options;
         await using var db = new AdminDbContext(options);
         db.BackupRuns.Add(run);

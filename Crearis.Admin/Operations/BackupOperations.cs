@@ -103,6 +103,7 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
     {
         try
         {
+            await EnsureAdminSchemaAsync();
             return ((await record()).Id, null);
         }
         catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException)

@@ -41,7 +41,7 @@ internal sealed partial class ImportSession
                 // Row triggers that derive values from this column read the stored row (images.root_id follows the
                 // stored variations chain), so touch the rows once more now that every link is in place.
                 await ExecAsync($"UPDATE public.{Sql.Ident(model.Name)} x SET {Sql.Ident(reference.Column)} = x.{Sql.Ident(reference.Column)} " +
-                                $"FROM {Map(model.Name)} m WHERE x.{id} = m.dst AND m.skip IS NULL AND {scope.Replace("m.", "m.")} AND x.{Sql.Ident(reference.Column)} IS NOT NULL", ct);
+                                $"FROM {Map(model.Name)} m WHERE x.{id} = m.dst AND m.skip IS NULL AND {scope} AND x.{Sql.Ident(reference.Column)} IS NOT NULL", ct);
             }
             if (changed > 0 && _report.Counts.TryGetValue(model.Name, out var c))
             {

@@ -18,7 +18,7 @@ internal sealed partial class ImportSession
         // A row without its natural key cannot be recognised in another database.
         if (keys.Count == 1 && !keys[0].IsReference)
         {
-            await CollectAsync($"UPDATE {Map(name)} m SET skip = 'KEY_NULL' WHERE m.k0 IS NULL RETURNING m.line::text", ct, line =>
+            await CollectAsync($"UPDATE {Map(name)} m SET skip = {Sql.Literal(IssueCode.KeyNull.Wire)} WHERE m.k0 IS NULL RETURNING m.line::text", ct, line =>
                 report(BackupIssue.Error(IssueCode.KeyNull, $"{name} row {line} has no {model.Profile.NaturalKey[0].Column}, its natural key, so it cannot be matched in another database.",
                     $"Give the row a {model.Profile.NaturalKey[0].Column} in the source, or import with --continue-on-error to skip it.",
                     name, $"line {line}", model.Profile.NaturalKey[0].Column, phase: BackupPhase.Validate)));
@@ -33,7 +33,7 @@ internal sealed partial class ImportSession
                 ? $"coalesce(r.{Sql.Ident(part.Column)}::text, r.{Sql.Ident("ref__" + part.Column)}::text)"
                 : $"r.{Sql.Ident(part.Column)}::text";
             await CollectAsync(
-                $"UPDATE {Map(name)} m SET skip = 'REF_UNRESOLVED' FROM {Rec(name)} r WHERE r.line = m.line AND m.skip IS NULL " +
+                $"UPDATE {Map(name)} m SET skip = {Sql.Literal(IssueCode.RefUnresolved.Wire)} FROM {Rec(name)} r WHERE r.line = m.line AND m.skip IS NULL " +
                 $"AND {given} IS NOT NULL AND m.k{i} IS NULL RETURNING m.line::text || ' (' || {given} || ')'", ct, what =>
                     report(UnresolvedIssue(model, part.Column, part.ReferencedTable!, what, required: true)));
         }
@@ -42,7 +42,7 @@ internal sealed partial class ImportSession
         await CollectAsync(
             $"WITH d AS (SELECT {keyList}, array_agg(m.line ORDER BY m.line) AS lines FROM {Map(name)} m WHERE m.skip IS NULL " +
             $"GROUP BY {keyList} HAVING count(*) > 1) " +
-            $"UPDATE {Map(name)} m SET skip = 'DUPLICATE_KEY' FROM d WHERE m.line = ANY(d.lines) RETURNING {keyText} || ' (lines ' || array_to_string(d.lines, ', ') || ')'", ct,
+            $"UPDATE {Map(name)} m SET skip = {Sql.Literal(IssueCode.DuplicateKey.Wire)} FROM d WHERE m.line = ANY(d.lines) RETURNING {keyText} || ' (lines ' || array_to_string(d.lines, ', ') || ')'", ct,
             what => report(BackupIssue.Error(IssueCode.DuplicateKey, $"{name}: the natural key {what} occurs more than once in the backup.",
                 "Make the key unique in the source (the schema does not enforce it for this table), or import with --continue-on-error to skip these rows.",
                 name, what, string.Join(",", model.Profile.NaturalKey.Select(k => k.Column)), phase: BackupPhase.Validate)), distinct: true);
@@ -56,7 +56,7 @@ internal sealed partial class ImportSession
             var grouped = string.Join(", ", parts.Select((p, i) => $"{p} AS k{i}"));
             await CollectAsync(
                 $"WITH d AS (SELECT {grouped} FROM public.{Sql.Ident(name)} x GROUP BY {string.Join(", ", parts)} HAVING count(*) > 1) " +
-                $"UPDATE {Map(name)} m SET skip = 'TARGET_DUPLICATE_KEY' FROM d WHERE m.skip IS NULL AND {match} RETURNING {keyText}", ct,
+                $"UPDATE {Map(name)} m SET skip = {Sql.Literal(IssueCode.TargetDuplicateKey.Wire)} FROM d WHERE m.skip IS NULL AND {match} RETURNING {keyText}", ct,
                 what => report(BackupIssue.Error(IssueCode.TargetDuplicateKey, $"{name}: the target database holds the natural key {what} more than once, so the row to match is ambiguous.",
                     "Remove the duplicate in the target database first.", name, what, phase: BackupPhase.Validate)));
         }
@@ -79,7 +79,7 @@ internal sealed partial class ImportSession
 
         if (required)
         {
-            await ExecAsync($"UPDATE {Map(name)} m SET skip = 'REF_UNRESOLVED' FROM {Res(name)} v WHERE v.line = m.line AND v.{Sql.Ident(flag)}", ct);
+            await ExecAsync($"UPDATE {Map(name)} m SET skip = {Sql.Literal(IssueCode.RefUnresolved.Wire)} FROM {Res(name)} v WHERE v.line = m.line AND v.{Sql.Ident(flag)}", ct);
             foreach (var what in found.Take(ImportReport.ListedPerCode)) _report.AddError(UnresolvedIssue(model, reference.Column, target, what, required: true));
             return;
         }
