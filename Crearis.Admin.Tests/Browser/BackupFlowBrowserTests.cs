@@ -49,6 +49,14 @@ public sealed class BackupFlowBrowserTests(CrearisDatabaseFixture database) : IC
 
     private static Task Shot(IPage page, string name) => BrowserSession.ScreenshotAsync(page, name);
 
+    /// <summary>The same page at a phone's width (390 px), to look at; the desktop size is restored after.</summary>
+    private static async Task PhoneShot(IPage page, string name)
+    {
+        await page.SetViewportSizeAsync(390, 844);
+        await BrowserSession.ScreenshotAsync(page, name);
+        await page.SetViewportSizeAsync(1400, 900);
+    }
+
     [Fact]
     public async Task An_admin_exports_downloads_uploads_previews_merges_and_sees_it_in_the_history()
     {
@@ -97,6 +105,7 @@ public sealed class BackupFlowBrowserTests(CrearisDatabaseFixture database) : IC
         await page.ClickAsync("[data-testid=dry-run]");
         await page.WaitForSelectorAsync("[data-testid=result-table]");
         await Shot(page, "14-dry-run.png");
+        await PhoneShot(page, "14-dry-run-390.png");
         (await page.TextContentAsync("[data-cell=users-inserted]"))!.Trim().Should().Be(expected.Tables["users"].Inserted.ToString("N0"));
         (await page.TextContentAsync("[data-cell=users-updated]"))!.Trim().Should().Be(expected.Tables["users"].Updated.ToString("N0"));
 
@@ -116,6 +125,7 @@ public sealed class BackupFlowBrowserTests(CrearisDatabaseFixture database) : IC
         await page.GotoAsync(_baseUrl + "/history");
         await page.WaitForSelectorAsync("[data-testid=history-grid] >> text=other-demo.tar.gz");
         await Shot(page, "18-history.png");
+        await PhoneShot(page, "18-history-390.png");
 
         // And the dashboard counts changed.
         await page.GotoAsync(_baseUrl + "/");
