@@ -25,13 +25,16 @@ public static class BackupImporter
         // types; once (1 run in 4) a later query on a pooled connection that had run an import rendered image_shape
         // with another type's field names. Ending that server process with the import keeps such state out of the
         // pool that exports and pages use.
+        logger ??= NullLogger.Instance;
+        // Built before the import's transaction and dropped after it (on their own connection): disposed last.
+        await using var lookups = await LookupIndexes.BuildAsync(connectionString, profile, logger, ct);
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString)
         {
             IncludeErrorDetail = true,
             Pooling = false,
         }.ConnectionString);
         await conn.OpenAsync(ct);
-        var session = new ImportSession(conn, source, options, profile, progress, logger ?? NullLogger.Instance);
+        var session = new ImportSession(conn, source, options, profile, progress, logger);
         return await session.RunAsync(ct);
     }
 

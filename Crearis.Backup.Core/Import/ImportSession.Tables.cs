@@ -97,7 +97,7 @@ internal sealed partial class ImportSession
         var insertColumns = string.Join(", ", writable.Select(c => Sql.Ident(c.Name)));
         var insertValues = string.Join(", ", writable.Select(c => "v." + Sql.Ident(c.Name)));
         var newRows = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND NOT m.present";
-        var inserted = await ApplyAsync(model,
+        var inserted = await InsertNewRowsAsync(model,
             filter => $"INSERT INTO public.{Sql.Ident(name)} ({insertColumns}) SELECT {insertValues} {newRows}{filter} ORDER BY v.line", newRows, ct);
 
         // The rows just written get their target ids.
@@ -118,6 +118,7 @@ internal sealed partial class ImportSession
             }
         }
         _written.Add(name);
+        await RefreshStatisticsAsync(name, inserted + updated, ct);
         var skipped = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE skip IS NOT NULL", ct);
         _report.Counts[name] = new TableCounts
         {

@@ -74,8 +74,20 @@ public sealed record TableProfile(
     public bool IsLinkCache(string column) => LinkCaches?.Contains(column, StringComparer.Ordinal) == true;
 }
 
+/// <summary>
+/// An index the platform's triggers need and its schema lacks: a trigger that looks rows up by this column scans the
+/// whole table once per row it fires for, so a bulk write becomes quadratic. The importer builds it for the run
+/// (CONCURRENTLY, outside its transaction, only where no index on the column exists) and drops it afterwards.
+/// </summary>
+/// <param name="Reason">Which trigger needs it, for the log and the README.</param>
+public sealed record LookupIndex(string Table, string Column, string Reason)
+{
+    /// <summary>The name the importer gives the index, so that a run that died before dropping it is recognised.</summary>
+    public string IndexName => $"crearis_import_{Table}_{Column}";
+}
+
 /// <summary>The description that drives export and import: tables in scope, in no particular order.</summary>
-public sealed record BackupProfile(string Name, IReadOnlyList<TableProfile> Tables)
+public sealed record BackupProfile(string Name, IReadOnlyList<TableProfile> Tables, IReadOnlyList<LookupIndex>? LookupIndexes = null)
 {
     public TableProfile? Table(string name) => Tables.FirstOrDefault(t => t.Name == name);
 

@@ -66,5 +66,9 @@ public static class CrearisProfile
             [ReferenceSpec.To("event_id", "events"), ReferenceSpec.To("instructor_id", "instructors")], []),
         new TableProfile("events_tags", [new KeyPart("event_id", "events"), new KeyPart("tag_id", "tags")], [], []),
         new TableProfile("posts_tags", [new KeyPart("post_id", "posts"), new KeyPart("tag_id", "tags")], [], []),
+    ], [
+        // trgfn_instructors_regio looks for "the user of this instructor" on every instructor insert and every is_user
+        // change (each user linked to an instructor sets it): without this index one scan of users per instructor.
+        new LookupIndex("users", "instructor_id", "trgfn_instructors_regio finds an instructor's user by users.instructor_id"),
     ]);
 }
