@@ -424,6 +424,8 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         ], ct);
         _phases.Add(new("pg_restore --data-only", restore.Time, sourceRows, restore.Memory, new FileInfo(dumpFile).Length));
         NoteWarnings("pg_restore", restore.StdErr);
+        Log("The platform's link triggers, replayed on the pg_restore copy (rolled back) ...");
+        _floor = await TriggerFloorAsync(pgRestoreCs, ct);
 
         // ------------------------------------------------------------ 6. checks and report
         var targetCounts = await CountRowsAsync(targetCs, ct);
@@ -449,6 +451,8 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         PrintPhases();
         Console.WriteLine();
         PrintRatios();
+        Console.WriteLine();
+        PrintTriggerFloor();
         Console.WriteLine();
         PrintImportCounts(imported.Result, sourceCounts, targetCounts, restoredCounts, importProfile.OpenVerify);
         if (merges.Count > 0)
@@ -513,6 +517,56 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
             _phases.SingleOrDefault(p => p.Name == MergeChanged),
             _phases.Single(p => p.Name.StartsWith("pg_dump", StringComparison.Ordinal)),
             _phases.Single(p => p.Name.StartsWith("pg_restore", StringComparison.Ordinal))));
+    }
+
+    /// <summary>
+    /// What the platform's own triggers cost for the links an import has to write with them on: every statement fires
+    /// the same row triggers our import fires when it links a user to an instructor (the instructor's regio) or writes a
+    /// tag link (the parent's tag cache). Run on the pg_restore copy, which holds the same rows, in one transaction that
+    /// is rolled back, with the lookup index our import builds for itself (users.instructor_id). pg_restore skips this
+    /// work (--disable-triggers); no importer that keeps the triggers on can, so pg_restore + this is a floor for ours.
+    /// </summary>
+    private static async Task<List<(string Work, long Rows, TimeSpan Time)>> TriggerFloorAsync(string cs, CancellationToken ct)
+    {
+        (string Work, string Sql)[] replays =
+        [
+            ("users linked to an instructor (regio trigger)", "UPDATE public.users SET instructor_id = instructor_id WHERE instructor_id IS NOT NULL"),
+            ("events_tags (event tag-cache trigger)", "UPDATE public.events_tags SET tag_id = tag_id"),
+            ("posts_tags (post tag-cache trigger)", "UPDATE public.posts_tags SET tag_id = tag_id"),
+        ];
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        foreach (var setup in new[] { "SET LOCAL jit = off", "CREATE INDEX ON public.users (instructor_id)", "ANALYZE" })
+        {
+            await using var cmd = new NpgsqlCommand(setup, conn, tx) { CommandTimeout = 0 };
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        var floor = new List<(string, long, TimeSpan)>();
+        foreach (var (work, sql) in replays)
+        {
+            var clock = Stopwatch.StartNew();
+            await using var cmd = new NpgsqlCommand(sql, conn, tx) { CommandTimeout = 0 };
+            var rows = await cmd.ExecuteNonQueryAsync(ct);
+            floor.Add((work, rows, clock.Elapsed));
+        }
+        await tx.RollbackAsync(ct);
+        return floor;
+    }
+
+    private List<(string Work, long Rows, TimeSpan Time)> _floor = [];
+
+    private void PrintTriggerFloor()
+    {
+        var restore = _phases.Single(p => p.Name.StartsWith("pg_restore", StringComparison.Ordinal)).Time.TotalSeconds;
+        var import = _phases.Single(p => p.Name.StartsWith("import", StringComparison.Ordinal));
+        var triggers = _floor.Sum(f => f.Time.TotalSeconds);
+        Console.WriteLine("the platform's own link triggers, replayed on the pg_restore copy (one UPDATE per kind of link, the");
+        Console.WriteLine("same row triggers our import fires; pg_restore --disable-triggers skips them, an import with triggers on cannot):");
+        foreach (var (work, rows, time) in _floor)
+            Console.WriteLine($"  {work,-48} {rows,9:N0} rows  {time.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),7} s");
+        Console.WriteLine($"  floor = pg_restore + these triggers: {(restore + triggers).ToString("F1", CultureInfo.InvariantCulture)} s " +
+                          $"({Ratio(restore + triggers, restore)} pg_restore); import (ours) vs floor: {import.Bound + Ratio(import.Time.TotalSeconds, restore + triggers)}");
     }
 
     private const string MergeUnchanged = "merge (ours, nothing changed)";

@@ -22,7 +22,8 @@ internal sealed partial class ImportSession
     private async Task StageAsync(TableModel model, CancellationToken ct)
     {
         var total = source.Summary.Tables.First(t => t.Table == model.Name).Rows;
-        await ExecAsync($"CREATE TEMP TABLE {Stage(model.Name)} (line bigint PRIMARY KEY, doc jsonb NOT NULL) ON COMMIT DROP", ct);
+        // No key on line: the reader numbers the lines, and an index kept up during the COPY costs more than it saves.
+        await ExecAsync($"CREATE TEMP TABLE {Stage(model.Name)} (line bigint NOT NULL, doc jsonb NOT NULL) ON COMMIT DROP", ct);
         long rows = 0;
         await using (var copy = await conn.BeginBinaryImportAsync($"COPY {Stage(model.Name)} (line, doc) FROM STDIN (FORMAT BINARY)", ct))
         {
@@ -45,16 +46,24 @@ internal sealed partial class ImportSession
         // target's value in a merge ("has__" flags).
         var carried = new HashSet<string>(StringComparer.Ordinal);
         var partly = new HashSet<string>(StringComparer.Ordinal);
-        await using (var keysCmd = new NpgsqlCommand(
-            $"SELECT k, count(DISTINCT s.line) < (SELECT count(*) FROM {Stage(model.Name)}) FROM {Stage(model.Name)} s, " +
-            $"LATERAL (SELECT k FROM jsonb_object_keys(s.doc) k WHERE k NOT LIKE '$%' UNION " +
-            $"SELECT k FROM jsonb_object_keys(CASE jsonb_typeof(s.doc -> '$ref') WHEN 'object' THEN s.doc -> '$ref' ELSE '{{}}' END) k) keys GROUP BY k", conn, _tx))
+        // One pass, one key lookup per column and row (every key of every row expanded and grouped cost more than
+        // the COPY itself); only the table's columns matter to what is written.
+        var columns = model.Schema.Columns.Select(c => c.Name).ToList();
+        var holding = string.Concat(columns.Select(c =>
+            $", count(*) FILTER (WHERE s.doc ? {Sql.Literal(c)} OR (jsonb_typeof(s.doc -> '$ref') = 'object' AND s.doc -> '$ref' ? {Sql.Literal(c)}))"));
+        await using (var keysCmd = new NpgsqlCommand($"SELECT count(*){holding} FROM {Stage(model.Name)} s", conn, _tx))
         await using (var keysReader = await keysCmd.ExecuteReaderAsync(ct))
-            while (await keysReader.ReadAsync(ct))
+        {
+            await keysReader.ReadAsync(ct);
+            var rowCount = keysReader.GetInt64(0);
+            for (var i = 0; i < columns.Count; i++)
             {
-                carried.Add(keysReader.GetString(0));
-                if (keysReader.GetBoolean(1) && model.Schema.Column(keysReader.GetString(0)) is not null) partly.Add(keysReader.GetString(0));
+                var rowsHolding = keysReader.GetInt64(i + 1);
+                if (rowsHolding == 0) continue;
+                carried.Add(columns[i]);
+                if (rowsHolding < rowCount) partly.Add(columns[i]);
             }
+        }
 
         // Typed rows: the server parses every value by the target column's type.
         var refColumns = model.References.Where(r => r.Shape == ReferenceShape.Scalar)
@@ -76,7 +85,9 @@ internal sealed partial class ImportSession
             await DiagnoseParseAsync(model, e, ct);
             throw new ImportAbortedException();
         }
-        foreach (var column in model.Schema.Writable.Where(c => c.IsJsonb))
+        var jsonNulls = model.Schema.Writable.Any(c => c.IsJsonb) &&
+                        await ScalarAsync($"SELECT count(*) FROM (SELECT 1 FROM {Stage(model.Name)} WHERE doc ? '$jsonnull' LIMIT 1) n", ct) > 0;
+        foreach (var column in model.Schema.Writable.Where(c => c.IsJsonb && jsonNulls))
         {
             await ExecAsync($"UPDATE {Rec(model.Name)} r SET {Sql.Ident(column.Name)} = 'null'::jsonb FROM {Stage(model.Name)} s " +
                             $"WHERE s.line = r.line AND s.doc -> '$jsonnull' ? {Sql.Literal(column.Name)}", ct);

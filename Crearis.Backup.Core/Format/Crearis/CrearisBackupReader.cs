@@ -103,8 +103,16 @@ public static class CrearisBackupReader
     /// <summary>Opens a verified backup for reading rows.</summary>
     public static IBackupSource Open(string path, BackupManifest manifest) => new Source(path, manifest);
 
+    /// <summary>
+    /// One pass over the archive for a whole import: the tables are read in about the order they were written, so a
+    /// table's rows come from the reader where the previous table ended; only a table that lies behind it reopens the
+    /// file. (Opening the gzip stream anew for every table decompressed the archive's start once per table.)
+    /// </summary>
     private sealed class Source(string path, BackupManifest manifest) : IBackupSource
     {
+        private Archive? _archive;
+        private bool _reading;
+
         public BackupSummary Summary { get; } = new(BackupFormat.Crearis, manifest.CreatedAt, manifest.Source.Database,
             manifest.SchemaFingerprint, manifest.Description,
             manifest.Tables.Select(t => new BackupTableSummary(t.Name, t.Rows, true, t.Columns.Select(c => (c.Name, c.Type)).ToList())).ToList());
@@ -116,24 +124,70 @@ public static class CrearisBackupReader
         {
             var entry = manifest.Tables.FirstOrDefault(t => t.Name == table);
             if (entry is null) yield break;
-            await using var stream = File.OpenRead(path);
-            await using var gzip = new GZipStream(stream, CompressionMode.Decompress);
-            await using var tar = new TarReader(gzip);
-            while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } member)
+            // Two tables read at once cannot share the forward reader: the second gets its own.
+            var shared = !_reading;
+            var archive = shared ? _archive : null;
+            Archive? own = null;
+            try
             {
-                var name = member.Name.StartsWith("./", StringComparison.Ordinal) ? member.Name[2..] : member.Name;
-                if (name != entry.File || member.DataStream is null) continue;
-                using var reader = new StreamReader(member.DataStream, System.Text.Encoding.UTF8, false, 1 << 16);
+                _reading |= shared;
+                var stream = archive is null ? null : await archive.SeekAsync(entry.File, cancellationToken);
+                if (stream is null)
+                {
+                    // Behind the shared reader (or no reader yet): start from the beginning of the file.
+                    if (shared && _archive is not null) await _archive.DisposeAsync();
+                    own = Archive.Open(path);
+                    if (shared) (_archive, own) = (own, null);
+                    stream = await (shared ? _archive! : own!).SeekAsync(entry.File, cancellationToken);
+                }
+                if (stream is null) yield break;
+                using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, false, 1 << 16, leaveOpen: true);
                 long line = 0;
                 while (await reader.ReadLineAsync(cancellationToken) is { } json)
                 {
                     if (json.Length == 0) continue;
                     yield return new BackupRow(++line, json);
                 }
-                yield break;
+            }
+            finally
+            {
+                if (shared) _reading = false;
+                if (own is not null) await own.DisposeAsync();
             }
         }
 
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        public async ValueTask DisposeAsync()
+        {
+            if (_archive is not null) await _archive.DisposeAsync();
+        }
+    }
+
+    /// <summary>A forward-only position in the archive.</summary>
+    private sealed class Archive(FileStream file, GZipStream gzip, TarReader tar) : IAsyncDisposable
+    {
+        public static Archive Open(string path)
+        {
+            var file = File.OpenRead(path);
+            var gzip = new GZipStream(file, CompressionMode.Decompress);
+            return new Archive(file, gzip, new TarReader(gzip));
+        }
+
+        /// <summary>The data of the next entry named <paramref name="file"/>, or null when no entry after the current one has that name.</summary>
+        public async Task<Stream?> SeekAsync(string file, CancellationToken ct)
+        {
+            while (await tar.GetNextEntryAsync(copyData: false, ct) is { } member)
+            {
+                var name = member.Name.StartsWith("./", StringComparison.Ordinal) ? member.Name[2..] : member.Name;
+                if (name == file && member.DataStream is not null) return member.DataStream;
+            }
+            return null;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await tar.DisposeAsync();
+            await gzip.DisposeAsync();
+            await file.DisposeAsync();
+        }
     }
 }
