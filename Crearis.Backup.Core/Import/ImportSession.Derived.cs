@@ -1,6 +1,7 @@
 using Crearis.Backup.Core.Catalog;
 using Crearis.Backup.Core.Results;
 using Crearis.Backup.Core.Planning;
+using Npgsql;
 
 namespace Crearis.Backup.Core.Import;
 
@@ -26,21 +27,57 @@ internal sealed partial class ImportSession
             var carried = Staged(model.Name).Carried;
             var derived = model.Schema.Writable.Where(c => model.Profile.IsDerived(c.Name) && c.Name != model.IdColumn && carried.Contains(c.Name)).ToList();
             if (derived.Count == 0) continue;
-            // One column at a time: triggers fire on "UPDATE OF column" whether or not its value changes.
+            At(BackupPhase.Derived, model.Name);
+            var values = new List<string>();
+            var wanted = new List<string>();
             foreach (var column in derived)
             {
-                At(BackupPhase.Derived, model.Name, column.Name);
                 var reference = model.ReferenceOf(column.Name);
                 var value = reference is not null ? ResolveExpression(model, reference, column) : "r." + Sql.Ident(column.Name);
                 // A link the backup cannot resolve is left as the platform computed it.
                 var resolvable = (reference is null ? "true" : $"NOT ({_refs.Unresolved(reference, column.Name, value)})") + CarriedBy(model, column.Name);
-                var name = Sql.Ident(column.Name);
-                await ExecAsync(
-                    $"UPDATE public.{Sql.Ident(model.Name)} x SET {name} = v.val FROM (SELECT m.dst, {value} AS val FROM {Rec(model.Name)} r " +
-                    $"JOIN {Map(model.Name)} m ON m.line = r.line WHERE {Scope(model, column)} AND m.skip IS NULL AND {resolvable}) v " +
-                    $"WHERE x.{Sql.Ident(model.IdColumn!)} = v.dst AND x.{name} IS DISTINCT FROM v.val", ct);
+                values.Add(value);
+                wanted.Add($"{Scope(model, column)} AND {resolvable}");
             }
+            await RestoreDerivedColumnsAsync(model, derived, values, wanted, ct);
             _tracker.Report(BackupPhase.Derived, model.Name, 0, 0);
+        }
+    }
+
+    /// <summary>
+    /// Puts back the backup's value in every derived column that differs, in one pass over the table: each row's
+    /// differing columns are found first, then one UPDATE per distinct set of them, naming only those columns (a
+    /// column named in SET fires its "UPDATE OF" triggers even when its value stays). A trigger fired by such an
+    /// update may recompute another derived column, so the comparison runs again until nothing differs (the
+    /// platform's triggers settle in one more round; three at most).
+    /// </summary>
+    private async Task RestoreDerivedColumnsAsync(TableModel model, List<ColumnSchema> derived, List<string> values, List<string> wanted,
+        CancellationToken ct)
+    {
+        var name = model.Name;
+        var id = Sql.Ident(model.IdColumn!);
+        var differs = string.Join(", ", derived.Select((c, i) =>
+            $"CASE WHEN {wanted[i]} AND x.{Sql.Ident(c.Name)} IS DISTINCT FROM {values[i]} THEN {i} END"));
+        var carriedValues = string.Concat(values.Select((v, i) => $", {v} AS v{i}"));
+        var table = Sql.Ident("_drv_" + name);
+        for (var round = 0; round < 3; round++)
+        {
+            await ExecAsync($"CREATE TEMP TABLE {table} ON COMMIT DROP AS SELECT * FROM (SELECT m.dst, array_remove(ARRAY[{differs}], NULL) AS cols{carriedValues} " +
+                            $"FROM {Rec(name)} r JOIN {Map(name)} m ON m.line = r.line JOIN public.{Sql.Ident(name)} x ON x.{id} = m.dst " +
+                            $"WHERE m.skip IS NULL AND (m.present OR m.inserted)) d WHERE cardinality(d.cols) > 0", ct);
+            var sets = new List<int[]>();
+            await using (var cmd = new NpgsqlCommand($"SELECT DISTINCT cols FROM {table}", conn, _tx))
+            await using (var reader = await cmd.ExecuteReaderAsync(ct))
+                while (await reader.ReadAsync(ct)) sets.Add(reader.GetFieldValue<int[]>(0));
+            foreach (var set in sets)
+            {
+                var columns = string.Join(", ", set.Select(i => Sql.Ident(derived[i].Name)));
+                var setValues = string.Join(", ", set.Select(i => $"d.v{i}"));
+                await ExecAsync($"UPDATE public.{Sql.Ident(name)} x SET ({columns}) = ROW({setValues}) FROM {table} d " +
+                                $"WHERE x.{id} = d.dst AND d.cols = '{{{string.Join(",", set)}}}'::int[]", ct);
+            }
+            await ExecAsync($"DROP TABLE {table}", ct);
+            if (sets.Count == 0) return;
         }
     }
 }
