@@ -9,27 +9,9 @@ namespace Crearis.Backup.Core.Tests.Import;
 /// The index the platform's triggers need and its schema lacks (users.instructor_id, for the instructor's regio): built
 /// for an import, gone after it, and never a reason for an import to fail.
 /// </summary>
-public sealed class LookupIndexTests : IAsyncLifetime
+public sealed class LookupIndexTests() : ImportTestBed("lookup")
 {
     private const string IndexName = "crearis_import_users_instructor_id";
-    private readonly string _folder = Directory.CreateTempSubdirectory("crearis-lookup-").FullName;
-    private readonly List<string> _databases = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var db in _databases) await TestPostgres.DropDatabaseAsync(db);
-        Directory.Delete(_folder, recursive: true);
-    }
-
-    private async Task<string> DatabaseAsync(string prefix, int demoRows)
-    {
-        var (_, cs) = await TestPostgres.CreateCrearisDatabaseAsync(prefix);
-        _databases.Add(cs);
-        if (demoRows > 0) await GenerateDemoAsync(cs, demoRows, seed: 5);
-        return cs;
-    }
 
     private static async Task<string> IndexesAsync(string cs) =>
         (string)(await ScalarAsync(cs, "SELECT string_agg(indexname || ': ' || indexdef, E'\\n' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'"))!;
@@ -39,9 +21,9 @@ public sealed class LookupIndexTests : IAsyncLifetime
     [InlineData(true)]
     public async Task An_import_has_the_index_while_it_writes_and_leaves_the_schema_as_it_found_it(bool dryRun)
     {
-        var source = await DatabaseAsync("lookup_src", 400);
-        var target = await DatabaseAsync("lookup_dst", 0);
-        var backup = await ExportAsync(source, Path.Combine(_folder, $"lookup-{dryRun}.tar.gz"));
+        var source = await DemoDatabaseAsync("lookup_src", 400, seed: 5);
+        var target = await DemoDatabaseAsync("lookup_dst", 0);
+        var backup = await ExportAsync(source, File($"lookup-{dryRun}.tar.gz"));
         var before = await IndexesAsync(target);
 
         // Looked at from another session while the import writes instructors: the platform sees the index too.
@@ -64,9 +46,9 @@ public sealed class LookupIndexTests : IAsyncLifetime
     [Fact]
     public async Task An_invalid_index_left_by_a_run_that_died_is_replaced_for_the_run_and_then_dropped()
     {
-        var source = await DatabaseAsync("lookup_left_src", 200);
-        var target = await DatabaseAsync("lookup_left_dst", 0);
-        var backup = await ExportAsync(source, Path.Combine(_folder, "left.tar.gz"));
+        var source = await DemoDatabaseAsync("lookup_left_src", 200, seed: 5);
+        var target = await DemoDatabaseAsync("lookup_left_dst", 0);
+        var backup = await ExportAsync(source, File("left.tar.gz"));
         var before = await IndexesAsync(target);
         // What a run killed while building CONCURRENTLY leaves: an invalid index under our name.
         await ExecuteAsync(target, "INSERT INTO public.tags (name) VALUES ('twin-a'), ('twin-b')");
@@ -84,9 +66,9 @@ public sealed class LookupIndexTests : IAsyncLifetime
     [Fact]
     public async Task A_role_that_may_write_the_tables_but_not_index_them_still_imports_everything()
     {
-        var source = await DatabaseAsync("lookup_role_src", 300);
-        var target = await DatabaseAsync("lookup_role_dst", 0);
-        var backup = await ExportAsync(source, Path.Combine(_folder, "role.tar.gz"));
+        var source = await DemoDatabaseAsync("lookup_role_src", 300, seed: 5);
+        var target = await DemoDatabaseAsync("lookup_role_dst", 0);
+        var backup = await ExportAsync(source, File("role.tar.gz"));
         var role = "writer_" + Guid.NewGuid().ToString("N")[..8];
         var database = new NpgsqlConnectionStringBuilder(target).Database!;
         await ExecuteAsync(target, $"""

@@ -9,28 +9,15 @@ namespace Crearis.Backup.Core.Tests.Import;
 /// triggers are planned from real statistics) arrives whole, and every cache the triggers made is what the platform
 /// computes from the links.
 /// </summary>
-public sealed class PlannerStatisticsTests : IAsyncLifetime
+public sealed class PlannerStatisticsTests() : ImportTestBed("stats")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("crearis-stats-").FullName;
-    private readonly List<string> _databases = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var db in _databases) await TestPostgres.DropDatabaseAsync(db);
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task A_large_link_table_written_in_two_steps_arrives_whole_with_every_tag_cache_as_the_platform_computes_it()
     {
-        var (_, source) = await TestPostgres.CreateCrearisDatabaseAsync("stats_src");
-        var (_, target) = await TestPostgres.CreateCrearisDatabaseAsync("stats_dst");
-        _databases.AddRange([source, target]);
-        await GenerateDemoAsync(source, 45000, seed: 11);
+        var source = await DemoDatabaseAsync("stats_src", 45000, seed: 11);
+        var target = await DemoDatabaseAsync("stats_dst", 0);
         ((long)(await ScalarAsync(source, "SELECT count(*) FROM events_tags"))!).Should().BeGreaterThan(2000, "the link table must be big enough to be sampled first");
-        var backup = await ExportAsync(source, Path.Combine(_folder, "stats.tar.gz"));
+        var backup = await ExportAsync(source, File("stats.tar.gz"));
 
         var result = await ImportAsync(target, backup, new ImportOptions(ImportMode.NewOnly));
 

@@ -9,29 +9,8 @@ namespace Crearis.Backup.Core.Tests.Import;
 /// Imports into a live platform: two databases made independently, the platform writing while a dry run runs, and
 /// errors an admin can act on.
 /// </summary>
-public sealed class SafeImportTests : IAsyncLifetime
+public sealed class SafeImportTests() : ImportTestBed("safe")
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("crearis-safe-").FullName;
-    private readonly List<string> _databases = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var db in _databases) await TestPostgres.DropDatabaseAsync(db);
-        Directory.Delete(_folder, recursive: true);
-    }
-
-    private async Task<string> DemoDatabaseAsync(string prefix, int rows, int seed)
-    {
-        var (_, cs) = await TestPostgres.CreateCrearisDatabaseAsync(prefix);
-        _databases.Add(cs);
-        if (rows > 0) await GenerateDemoAsync(cs, rows, seed);
-        return cs;
-    }
-
-    private string File(string name) => Path.Combine(_folder, name);
-
     [Theory]
     [InlineData(ImportMode.Merge)]
     [InlineData(ImportMode.NewOnly)]

@@ -44,7 +44,16 @@ internal sealed partial class ImportSession
             var column = "x." + Sql.Ident(model.Profile.NaturalKey[i].Column);
             // "=" lets PostgreSQL hash or index the match; IS NOT DISTINCT FROM would make it compare every pair.
             // A one-column key is never NULL here (such rows were set aside as KEY_NULL), so "=" is exact.
-            return k.Nullable && keys.Count > 1 ? $"{column} IS NOT DISTINCT FROM m.k{i}" : $"{column} = m.k{i}";
+            if (!k.Nullable || keys.Count == 1) return $"{column} = m.k{i}";
+            // A nullable part of a longer key (an interaction's user): IS NOT DISTINCT FROM alone cannot be hashed, and
+            // rows that agree on the other parts (the same name and time in many projects) were compared pair by pair.
+            // The coalesce equality can be hashed; it is looser than the match (a real value equal to the stand-in
+            // pairs with NULL), never stricter, so the IS NOT DISTINCT FROM beside it keeps the match exact.
+            var type = model.Schema.Column(model.Profile.NaturalKey[i].Column)!.Type;
+            var standIn = type is "integer" or "bigint" or "smallint" ? "-1" : type is "text" ? "''" : null;
+            return standIn is null
+                ? $"{column} IS NOT DISTINCT FROM m.k{i}"
+                : $"coalesce({column}, {standIn}) = coalesce(m.k{i}, {standIn}) AND {column} IS NOT DISTINCT FROM m.k{i}";
         }));
         var dst = id is null ? "NULL" : "x." + Sql.Ident(id);
         await ExecAsync($"UPDATE {Map(name)} m SET present = true, dst = {dst} FROM public.{Sql.Ident(name)} x WHERE m.skip IS NULL AND {match}", ct);
