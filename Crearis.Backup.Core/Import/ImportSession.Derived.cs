@@ -1,7 +1,6 @@
 using Crearis.Backup.Core.Catalog;
 using Crearis.Backup.Core.Results;
 using Crearis.Backup.Core.Planning;
-using Npgsql;
 
 namespace Crearis.Backup.Core.Import;
 
@@ -65,16 +64,13 @@ internal sealed partial class ImportSession
             await ExecAsync($"CREATE TEMP TABLE {table} ON COMMIT DROP AS SELECT * FROM (SELECT m.dst, array_remove(ARRAY[{differs}], NULL) AS cols{carriedValues} " +
                             $"FROM {Rec(name)} r JOIN {Map(name)} m ON m.line = r.line JOIN public.{Sql.Ident(name)} x ON x.{id} = m.dst " +
                             $"WHERE m.skip IS NULL AND (m.present OR m.inserted)) d WHERE cardinality(d.cols) > 0", ct);
-            var sets = new List<int[]>();
-            await using (var cmd = new NpgsqlCommand($"SELECT DISTINCT cols FROM {table}", conn, _tx))
-            await using (var reader = await cmd.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct)) sets.Add(reader.GetFieldValue<int[]>(0));
+            var sets = await ColumnSetsAsync(table, ct);
             foreach (var set in sets)
             {
                 var columns = string.Join(", ", set.Select(i => Sql.Ident(derived[i].Name)));
                 var setValues = string.Join(", ", set.Select(i => $"d.v{i}"));
                 await ExecAsync($"UPDATE public.{Sql.Ident(name)} x SET ({columns}) = ROW({setValues}) FROM {table} d " +
-                                $"WHERE x.{id} = d.dst AND d.cols = '{{{string.Join(",", set)}}}'::int[]", ct);
+                                $"WHERE x.{id} = d.dst AND d.cols = {ColumnSet(set)}", ct);
             }
             await ExecAsync($"DROP TABLE {table}", ct);
             if (sets.Count == 0) return;

@@ -26,6 +26,22 @@ internal sealed partial class ImportSession
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct));
     }
 
+    /// <summary>
+    /// The distinct sets of columns to write (indexes into the compared columns) in a table with a "cols int[]" column:
+    /// writes that must name only the columns that differ issue one UPDATE per set.
+    /// </summary>
+    private async Task<List<int[]>> ColumnSetsAsync(string table, CancellationToken ct)
+    {
+        var sets = new List<int[]>();
+        await using var cmd = new NpgsqlCommand($"SELECT DISTINCT cols FROM {table}", conn, _tx) { CommandTimeout = 0 };
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) sets.Add(reader.GetFieldValue<int[]>(0));
+        return sets;
+    }
+
+    /// <summary>One such set as an SQL int[] literal.</summary>
+    private static string ColumnSet(int[] set) => $"'{{{string.Join(",", set)}}}'::int[]";
+
     private async Task CollectAsync(string sql, CancellationToken ct, Action<string> each, bool distinct = false)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);

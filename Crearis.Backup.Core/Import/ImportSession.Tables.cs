@@ -156,10 +156,7 @@ internal sealed partial class ImportSession
                         $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch}", ct);
         await ExecAsync($"DELETE FROM {Chg(name)} WHERE cardinality(cols) = 0", ct);
         await CollectExamplesAsync(model, compared, newValues, rowMatch, ct);
-        var sets = new List<int[]>();
-        await using (var cmd = new NpgsqlCommand($"SELECT DISTINCT cols FROM {Chg(name)}", conn, _tx))
-        await using (var reader = await cmd.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) sets.Add(reader.GetFieldValue<int[]>(0));
+        var sets = await ColumnSetsAsync(Chg(name), ct);
         if (sets.Count == 0) return 0;
         await ExecAsync($"CREATE INDEX ON {Chg(name)} (cols)", ct);
 
@@ -168,7 +165,7 @@ internal sealed partial class ImportSession
         {
             var columns = string.Join(", ", set.Select(i => Sql.Ident(compared[i].Name)));
             var values = string.Join(", ", set.Select(i => newValues[i]));
-            var rows = $"{matched} AND m.line IN (SELECT c.line FROM {Chg(name)} c WHERE c.cols = '{{{string.Join(",", set)}}}'::int[])";
+            var rows = $"{matched} AND m.line IN (SELECT c.line FROM {Chg(name)} c WHERE c.cols = {ColumnSet(set)})";
             updated += await ApplyAsync(model, filter =>
                 $"WITH changed AS (UPDATE public.{Sql.Ident(name)} x SET ({columns}) = ROW({values}) " +
                 $"{rows} AND {rowMatch}{filter} " +
