@@ -67,6 +67,9 @@ internal sealed partial class ImportSession
         var carried = Staged(name).Carried;
         var writable = model.Schema.Writable.Where(c => !(model.HasSurrogateId && c.Name == id) && carried.Contains(c.Name)).ToList();
         var select = new List<string>();
+        // Each reference is translated once, in an inner select ("val__" columns); its value and its "unresolved" flag
+        // both read that column (written out twice, the translation's lookups ran twice per row).
+        var translated = new List<string>();
         var unresolved = new List<(ReferenceSpec Ref, string Flag)>();
         var partly = Staged(name).PartlyCarried;
         foreach (var column in writable)
@@ -84,7 +87,9 @@ internal sealed partial class ImportSession
             else if (_prepared.Plan.IsDeferred(name, column.Name)) value = $"NULL::{column.Type}";
             else
             {
-                value = ResolveExpression(model, reference, column);
+                var once = Sql.Ident("val__" + column.Name);
+                translated.Add($", {ResolveExpression(model, reference, column)} AS {once}");
+                value = "r." + once;
                 var flag = "unres__" + column.Name;
                 select.Add($"{_refs.Unresolved(reference, column.Name, value)} AS {Sql.Ident(flag)}");
                 unresolved.Add((reference, flag));
@@ -98,7 +103,9 @@ internal sealed partial class ImportSession
             }
             select.Add($"{value} AS {Sql.Ident(column.Name)}");
         }
-        await ExecAsync($"CREATE TEMP TABLE {Res(name)} ON COMMIT DROP AS SELECT r.line, {string.Join(", ", select)} FROM {Rec(name)} r", ct);
+        // OFFSET 0 keeps PostgreSQL from pulling the inner select up, which would write each translation out again.
+        await ExecAsync($"CREATE TEMP TABLE {Res(name)} ON COMMIT DROP AS SELECT r.line, {string.Join(", ", select)} " +
+                        $"FROM (SELECT r.*{string.Concat(translated)} FROM {Rec(name)} r OFFSET 0) r", ct);
         await ExecAsync($"CREATE INDEX ON {Res(name)} (line)", ct);
         foreach (var (reference, flag) in unresolved)
             await ReportUnresolvedAsync(model, reference, flag, summary, ct);
