@@ -43,14 +43,17 @@ internal sealed partial class ImportSession
         var scope = options.Mode == ImportMode.Merge ? "m.present" : "m.inserted";
         At(BackupPhase.LateSeed, name, references[0].Column);
         var values = references.Select(r => ResolveExpression(model, r, model.Schema.Column(r.Column)!)).ToList();
+        // Each link is translated once, in the inner select (r.val__i), and read from there by the comparison, the
+        // unresolved check and the value kept; OFFSET 0 keeps PostgreSQL from writing the translation out again.
         var differs = string.Join(", ", references.Select((r, i) =>
-            $"CASE WHEN NOT ({_refs.Unresolved(r, r.Column, values[i])}){CarriedBy(model, r.Column)} " +
-            $"AND x.{Sql.Ident(r.Column)} IS DISTINCT FROM {values[i]} THEN {i} END"));
+            $"CASE WHEN NOT ({_refs.Unresolved(r, r.Column, $"r.val__{i}")}){CarriedBy(model, r.Column)} " +
+            $"AND x.{Sql.Ident(r.Column)} IS DISTINCT FROM r.val__{i} THEN {i} END"));
         var table = Sql.Ident("_late_" + name);
-        await ExecAsync($"CREATE TEMP TABLE {table} ON COMMIT DROP AS SELECT * FROM (SELECT m.line, m.dst, array_remove(ARRAY[{differs}], NULL) AS cols" +
-                        string.Concat(values.Select((v, i) => $", {v} AS v{i}")) +
-                        $" FROM {Rec(name)} r JOIN {Map(name)} m ON m.line = r.line JOIN public.{Sql.Ident(name)} x ON x.{id} = m.dst " +
-                        $"WHERE m.skip IS NULL AND {scope}) d WHERE cardinality(d.cols) > 0", ct);
+        await ExecAsync($"CREATE TEMP TABLE {table} ON COMMIT DROP AS SELECT * FROM (SELECT r.line, r.m__dst AS dst, array_remove(ARRAY[{differs}], NULL) AS cols" +
+                        string.Concat(values.Select((_, i) => $", r.val__{i} AS v{i}")) +
+                        $" FROM (SELECT r.*, m.dst AS m__dst{string.Concat(values.Select((v, i) => $", {v} AS val__{i}"))} " +
+                        $"FROM {Rec(name)} r JOIN {Map(name)} m ON m.line = r.line WHERE m.skip IS NULL AND {scope} OFFSET 0) r " +
+                        $"JOIN public.{Sql.Ident(name)} x ON x.{id} = r.m__dst) d WHERE cardinality(d.cols) > 0", ct);
         long changed = 0;
         foreach (var set in await ColumnSetsAsync(table, ct))
         {
