@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using Crearis.Backup.Core.Catalog;
 using Crearis.Backup.Core.Format.Crearis;
 using Crearis.Backup.Core.Format.Original;
@@ -16,32 +15,41 @@ public sealed record OpenedBackup(IBackupSource? Source, BackupVerification Veri
 /// <summary>Recognises a backup's format and opens it: ours (version 2) or the original exporter's (version 1).</summary>
 public static class BackupFiles
 {
-    public static async Task<BackupFormat?> DetectFormatAsync(string path, CancellationToken ct = default)
+    public static async Task<BackupFormat?> DetectFormatAsync(string path, CancellationToken ct = default) =>
+        (await DetectAsync(path, BackupLimits.Default, ct)).Format;
+
+    /// <summary>The format, from the first entry that tells; or the reason the file is refused while looking.</summary>
+    private static async Task<(BackupFormat? Format, BackupIssue? Problem)> DetectAsync(string path, BackupLimits limits, CancellationToken ct)
     {
         try
         {
-            await using var stream = File.OpenRead(path);
-            await using var gzip = new GZipStream(stream, CompressionMode.Decompress);
-            await using var tar = new TarReader(gzip);
-            while (await tar.GetNextEntryAsync(copyData: false, ct) is { } entry)
+            await using var tar = TarGuard.Open(path, limits);
+            while (await tar.NextAsync(Path.GetFileName(path), ct) is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
                 var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
-                if (name == BackupManifest.FileName || name.StartsWith("tables/", StringComparison.Ordinal)) return BackupFormat.Crearis;
-                if (name.EndsWith(".json", StringComparison.Ordinal)) return BackupFormat.Original;
+                if (name == BackupManifest.FileName || name.StartsWith("tables/", StringComparison.Ordinal)) return (BackupFormat.Crearis, null);
+                if (name.EndsWith(".json", StringComparison.Ordinal)) return (BackupFormat.Original, null);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException or UnauthorizedAccessException)
+        catch (BackupFileException e) when (e.Issue.Code != IssueCode.CorruptArchive)
+        {
+            return (null, e.Issue);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException
+                                      or UnauthorizedAccessException or BackupFileException)
         {
         }
-        return null;
+        return (null, null);
     }
 
     public static async Task<BackupVerification> VerifyAsync(string path, CancellationToken ct = default)
     {
         if (!File.Exists(path))
             return Invalid(BackupIssue.Error(IssueCode.NotFound, $"{path} does not exist.", "Check the file name."));
-        switch (await DetectFormatAsync(path, ct))
+        var (format, problem) = await DetectAsync(path, BackupLimits.Default, ct);
+        if (problem is not null) return Invalid(problem);
+        switch (format)
         {
             case BackupFormat.Crearis:
             {

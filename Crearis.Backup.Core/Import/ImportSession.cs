@@ -106,6 +106,13 @@ internal sealed partial class ImportSession(
             _report.Errors.Add(await _describe.DescribeAsync(e, _at.Phase, _at.Table, _at.Column, ct: CancellationToken.None));
             return Stopped();
         }
+        catch (BackupFileException e)
+        {
+            // The file changed or broke after it was verified: the issue names it; nothing stays written.
+            await _phases.RollbackAsync(CancellationToken.None);
+            _report.Errors.Add(e.Issue with { Phase = _at.Phase, Table = e.Issue.Table ?? _at.Table });
+            return Stopped();
+        }
         catch (ImportAbortedException)
         {
             await _phases.RollbackAsync(CancellationToken.None);

@@ -64,6 +64,19 @@ public readonly record struct IssueCode
     public static readonly IssueCode UnsupportedVersion = new("UNSUPPORTED_VERSION");
     public static readonly IssueCode UploadFailed = new("UPLOAD_FAILED");
     public static readonly IssueCode UploadTooLarge = new("UPLOAD_TOO_LARGE");
+    // Hostile or damaged files: each is found before a row is written.
+    /// <summary>Two archive entries with the same name (also "./x" beside "x"): only one of them would be checked.</summary>
+    public static readonly IssueCode DuplicateEntry = new("DUPLICATE_ENTRY");
+    /// <summary>An archive entry that is not a plain file or folder (link, device, contiguous file…) or whose name leaves the archive.</summary>
+    public static readonly IssueCode UnsafeEntry = new("UNSAFE_ENTRY");
+    /// <summary>An archive entry the manifest does not list.</summary>
+    public static readonly IssueCode UnexpectedEntry = new("UNEXPECTED_ENTRY");
+    /// <summary>Something in the file is larger than this tool reads (a header, the manifest, a row, the unpacked total).</summary>
+    public static readonly IssueCode TooLarge = new("TOO_LARGE");
+    /// <summary>A row that is not one JSON object of valid UTF-8 on one line.</summary>
+    public static readonly IssueCode BadRow = new("BAD_ROW");
+    /// <summary>A row carries a column its manifest does not declare.</summary>
+    public static readonly IssueCode UndeclaredColumn = new("UNDECLARED_COLUMN");
     /// <summary>The run was cancelled; everything was rolled back.</summary>
     public static readonly IssueCode Cancelled = new("CANCELLED");
 }

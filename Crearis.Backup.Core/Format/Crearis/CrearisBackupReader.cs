@@ -1,8 +1,6 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Text.Json;
+using System.Text;
 using Crearis.Backup.Core.Results;
 
 namespace Crearis.Backup.Core.Format.Crearis;
@@ -12,37 +10,37 @@ public sealed record CrearisVerification(bool IsValid, BackupManifest? Manifest,
 /// <summary>Reads our format (version 2) as a stream: memory does not grow with the backup's size.</summary>
 public static class CrearisBackupReader
 {
-    /// <summary>Reads the whole archive once: structure, manifest, row counts and SHA-256 of every table file.</summary>
-    public static async Task<CrearisVerification> VerifyAsync(string path, CancellationToken ct = default)
+    /// <summary>
+    /// Reads the whole archive once: its entries (plain files, each name once), the manifest, and every table file row
+    /// by row (counted, hashed, each row one JSON object naming only declared columns).
+    /// </summary>
+    public static async Task<CrearisVerification> VerifyAsync(string path, CancellationToken ct = default, BackupLimits? limits = null)
     {
+        limits ??= BackupLimits.Default;
         var issues = new List<BackupIssue>();
         var file = Path.GetFileName(path);
         BackupManifest? manifest = null;
-        var seen = new Dictionary<string, (string Sha, long Lines, long Bytes)>(StringComparer.Ordinal);
+        var files = new Dictionary<string, (string Sha, long Rows, List<(string Column, long FirstRow)> Names)>(StringComparer.Ordinal);
         try
         {
-            await using var stream = File.OpenRead(path);
-            await using var gzip = new GZipStream(stream, CompressionMode.Decompress);
-            await using var tar = new TarReader(gzip);
-            while (await tar.GetNextEntryAsync(copyData: false, ct) is { } entry)
+            await using var archive = Entries.Open(path, limits);
+            while (await archive.NextAsync(ct) is { } next)
             {
-                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null) continue;
-                var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+                var (name, data) = next;
                 if (name == BackupManifest.FileName)
                 {
-                    try
-                    {
-                        manifest = await JsonSerializer.DeserializeAsync<BackupManifest>(entry.DataStream, BackupManifest.Json, ct);
-                    }
-                    catch (JsonException e)
-                    {
-                        issues.Add(BackupIssue.Error(IssueCode.BadManifest, $"{file}: manifest.json is not valid JSON ({e.Message}).",
-                            "The backup is damaged; use another copy.", key: "manifest.json"));
-                    }
+                    (manifest, var problem) = await ManifestRules.ReadAsync(data, file, limits, ct);
+                    if (problem is not null) return new(false, null, [problem]);
                     continue;
                 }
-                seen[name] = await HashAndCountLinesAsync(entry.DataStream, ct);
+                using var table = new TableFileReader(data, file, name, limits, declared: null);
+                await table.ReadToEndAsync(ct);
+                files[name] = (table.Sha256(), table.Rows, table.Names.ToList());
             }
+        }
+        catch (BackupFileException e)
+        {
+            return new(false, manifest, [e.Issue]);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException)
         {
@@ -53,9 +51,8 @@ public static class CrearisBackupReader
 
         if (manifest is null)
         {
-            if (issues.Count == 0)
-                issues.Add(BackupIssue.Error(IssueCode.MissingManifest, $"{file} has no manifest.json, so it is not a Crearis backup (version 2).",
-                    "Choose a backup made by Crearis Backup Admin or by the original exporter."));
+            issues.Add(BackupIssue.Error(IssueCode.MissingManifest, $"{file} has no manifest.json, so it is not a Crearis backup (version 2).",
+                "Choose a backup made by Crearis Backup Admin or by the original exporter."));
             return new(false, null, issues);
         }
         if (manifest.Format != BackupManifest.FormatName || manifest.FormatVersion != BackupManifest.CurrentVersion)
@@ -65,52 +62,52 @@ public static class CrearisBackupReader
                 "Use the version of Crearis Backup Admin that wrote it."));
             return new(false, manifest, issues);
         }
+        issues.AddRange(ManifestRules.Check(manifest, file, limits));
+        if (issues.Count > 0) return new(false, null, issues);
+
         foreach (var table in manifest.Tables)
         {
-            if (!seen.TryGetValue(table.File, out var actual))
+            if (!files.Remove(table.File, out var actual))
             {
                 issues.Add(BackupIssue.Error(IssueCode.MissingFile, $"{file}: the manifest lists {table.File} but the archive does not contain it.",
                     "The backup is incomplete; use another copy.", table.Name, key: table.File));
                 continue;
             }
-            if (!string.Equals(actual.Sha, table.Sha256, StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(actual.Sha, table.Sha256, StringComparison.Ordinal))
                 issues.Add(BackupIssue.Error(IssueCode.BadChecksum,
                     $"{file}: {table.File} has SHA-256 {actual.Sha}, the manifest says {table.Sha256}.",
                     "The file was changed or damaged after export; use an intact copy.", table.Name, key: table.File));
-            else if (actual.Lines != table.Rows)
+            else if (actual.Rows != table.Rows)
                 issues.Add(BackupIssue.Error(IssueCode.BadRowCount,
-                    $"{file}: {table.File} holds {actual.Lines} rows, the manifest says {table.Rows}.",
+                    $"{file}: {table.File} holds {actual.Rows} rows, the manifest says {table.Rows}.",
                     "The backup is inconsistent; use another copy.", table.Name, key: table.File));
+            var declared = table.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var (column, row) in actual.Names.Where(n => !declared.Contains(n.Column)))
+                issues.Add(BackupIssue.Error(IssueCode.UndeclaredColumn,
+                    $"{file}: row {row} of {table.File} carries a column \"{column}\" the manifest does not declare for {table.Name}.",
+                    "The file was changed after export; use an intact copy.", table.Name, key: $"{table.File}:{row}", column: column));
         }
+        foreach (var extra in files.Keys)
+            issues.Add(BackupIssue.Error(IssueCode.UnexpectedEntry, $"{file} holds {extra}, which its manifest does not list.",
+                "The file was changed after export; use an intact copy.", key: extra));
         return new(issues.Count == 0, manifest, issues);
     }
 
-    private static async Task<(string, long, long)> HashAndCountLinesAsync(Stream data, CancellationToken ct)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 16];
-        long lines = 0, bytes = 0;
-        int read;
-        while ((read = await data.ReadAsync(buffer, ct)) > 0)
-        {
-            sha.AppendData(buffer, 0, read);
-            bytes += read;
-            lines += buffer.AsSpan(0, read).Count((byte)'\n');
-        }
-        return (Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant(), lines, bytes);
-    }
-
     /// <summary>Opens a verified backup for reading rows.</summary>
-    public static IBackupSource Open(string path, BackupManifest manifest) => new Source(path, manifest);
+    public static IBackupSource Open(string path, BackupManifest manifest, BackupLimits? limits = null) =>
+        new Source(path, manifest, limits ?? BackupLimits.Default);
 
     /// <summary>
     /// One pass over the archive for a whole import: the tables are read in about the order they were written, so a
     /// table's rows come from the reader where the previous table ended; only a table that lies behind it reopens the
     /// file. (Opening the gzip stream anew for every table decompressed the archive's start once per table.)
+    /// The rows are read under the same rules as in verification, and each table's count and SHA-256 are compared
+    /// with the manifest at its end: a file changed after it was verified stops the import, which then rolls back.
     /// </summary>
-    private sealed class Source(string path, BackupManifest manifest) : IBackupSource
+    private sealed class Source(string path, BackupManifest manifest, BackupLimits limits) : IBackupSource
     {
-        private Archive? _archive;
+        private readonly string _file = Path.GetFileName(path);
+        private Entries? _archive;
         private bool _reading;
 
         public BackupSummary Summary { get; } = new(BackupFormat.Crearis, manifest.CreatedAt, manifest.Source.Database,
@@ -127,7 +124,7 @@ public static class CrearisBackupReader
             // Two tables read at once cannot share the forward reader: the second gets its own.
             var shared = !_reading;
             var archive = shared ? _archive : null;
-            Archive? own = null;
+            Entries? own = null;
             try
             {
                 _reading |= shared;
@@ -136,18 +133,18 @@ public static class CrearisBackupReader
                 {
                     // Behind the shared reader (or no reader yet): start from the beginning of the file.
                     if (shared && _archive is not null) await _archive.DisposeAsync();
-                    own = Archive.Open(path);
+                    own = Entries.Open(path, limits);
                     if (shared) (_archive, own) = (own, null);
                     stream = await (shared ? _archive! : own!).SeekAsync(entry.File, cancellationToken);
                 }
-                if (stream is null) yield break;
-                using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, false, 1 << 16, leaveOpen: true);
-                long line = 0;
-                while (await reader.ReadLineAsync(cancellationToken) is { } json)
-                {
-                    if (json.Length == 0) continue;
-                    yield return new BackupRow(++line, json);
-                }
+                if (stream is null)
+                    throw Changed(entry, $"{entry.File} is no longer in the file.");
+                using var rows = new TableFileReader(stream, _file, entry.File, limits,
+                    entry.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal));
+                while (await rows.NextAsync(cancellationToken) is { } line)
+                    yield return new BackupRow(rows.Rows, Encoding.UTF8.GetString(line.Span));
+                if (rows.Rows != entry.Rows || rows.Sha256() != entry.Sha256)
+                    throw Changed(entry, $"{entry.File} no longer matches its manifest ({rows.Rows} rows, SHA-256 {rows.Sha256()}).");
             }
             finally
             {
@@ -156,38 +153,68 @@ public static class CrearisBackupReader
             }
         }
 
+        private BackupFileException Changed(ManifestTable entry, string what) =>
+            new(BackupIssue.Error(IssueCode.BadChecksum, $"{_file} changed after it was verified: {what}",
+                "Nothing was written; keep the file unchanged while it is imported and try again.", entry.Name, key: entry.File));
+
         public async ValueTask DisposeAsync()
         {
             if (_archive is not null) await _archive.DisposeAsync();
         }
     }
 
-    /// <summary>A forward-only position in the archive.</summary>
-    private sealed class Archive(FileStream file, GZipStream gzip, TarReader tar) : IAsyncDisposable
+    /// <summary>
+    /// A forward-only walk over the archive's files behind a <see cref="TarGuard"/>: every entry must be a plain file
+    /// (or a folder, skipped) whose name stays inside the archive and appears once — "./tables/x" and "tables/x" are
+    /// the same name. A second copy of a table file placed before the checked one would otherwise be imported unchecked.
+    /// </summary>
+    private sealed class Entries(GuardedTar tar, string file) : IAsyncDisposable
     {
-        public static Archive Open(string path)
-        {
-            var file = File.OpenRead(path);
-            var gzip = new GZipStream(file, CompressionMode.Decompress);
-            return new Archive(file, gzip, new TarReader(gzip));
-        }
+        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
-        /// <summary>The data of the next entry named <paramref name="file"/>, or null when no entry after the current one has that name.</summary>
-        public async Task<Stream?> SeekAsync(string file, CancellationToken ct)
+        public static Entries Open(string path, BackupLimits limits) => new(TarGuard.Open(path, limits), Path.GetFileName(path));
+
+        public async Task<(string Name, Stream Data)?> NextAsync(CancellationToken ct)
         {
-            while (await tar.GetNextEntryAsync(copyData: false, ct) is { } member)
+            while (await tar.NextAsync(file, ct) is { } entry)
             {
-                var name = member.Name.StartsWith("./", StringComparison.Ordinal) ? member.Name[2..] : member.Name;
-                if (name == file && member.DataStream is not null) return member.DataStream;
+                if (entry.EntryType is TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes) continue;
+                var name = Normalize(entry.Name);
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || name is null)
+                    throw new BackupFileException(BackupIssue.Error(IssueCode.UnsafeEntry,
+                        $"{file} holds \"{Printable(entry.Name)}\" as a {entry.EntryType}; a backup holds only plain files named inside it.",
+                        "The file was changed after export or is not a backup; use an intact copy.", key: Printable(entry.Name)));
+                if (!_seen.Add(name))
+                    throw new BackupFileException(BackupIssue.Error(IssueCode.DuplicateEntry,
+                        $"{file} holds {name} twice; only one copy could have been checked.",
+                        "The file was changed after export; use an intact copy.", key: name));
+                return (name, entry.DataStream ?? Stream.Null);
             }
             return null;
         }
 
-        public async ValueTask DisposeAsync()
+        /// <summary>The data of the next entry named <paramref name="name"/>, or null when none follows the current one.</summary>
+        public async Task<Stream?> SeekAsync(string name, CancellationToken ct)
         {
-            await tar.DisposeAsync();
-            await gzip.DisposeAsync();
-            await file.DisposeAsync();
+            while (await NextAsync(ct) is { } next)
+                if (next.Name == name) return next.Data;
+            return null;
+        }
+
+        public ValueTask DisposeAsync() => tar.DisposeAsync();
+
+        /// <summary>The name with "." segments and doubled slashes dropped; null for an absolute name or one with "..".</summary>
+        private static string? Normalize(string name)
+        {
+            if (name.StartsWith('/') || name.Contains('\0')) return null;
+            var parts = name.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToList();
+            return parts.Count == 0 || parts.Contains("..") ? null : string.Join('/', parts);
+        }
+
+        private static string Printable(string name)
+        {
+            var clean = new string(name.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+            return clean.Length <= 120 ? clean : clean[..120] + "…";
         }
     }
 }

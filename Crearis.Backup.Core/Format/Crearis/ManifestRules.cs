@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Text.Unicode;
+using Crearis.Backup.Core.Results;
+
+namespace Crearis.Backup.Core.Format.Crearis;
+
+/// <summary>
+/// Reads manifest.json strictly and checks that it describes a backup this tool can hold to it: every member present
+/// and not null, no member or table twice, each table's file where the exporter puts it, columns declared (a row may
+/// carry only those). A manifest that fails is a typed issue, never an exception from deep inside the import.
+/// </summary>
+internal static partial class ManifestRules
+{
+    private static readonly JsonSerializerOptions Strict = new(BackupManifest.Json)
+    {
+        AllowDuplicateProperties = false,
+        RespectNullableAnnotations = true,
+    };
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex Identifier();
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex Sha256();
+
+    public static async Task<(BackupManifest? Manifest, BackupIssue? Issue)> ReadAsync(Stream data, string file, BackupLimits limits,
+        CancellationToken ct)
+    {
+        using var bytes = new MemoryStream();
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = await data.ReadAsync(buffer, ct)) > 0)
+        {
+            if (bytes.Length + read > limits.MaxManifestBytes)
+                return (null, Bad(IssueCode.TooLarge, $"{file}: manifest.json is larger than {limits.MaxManifestBytes >> 20} MiB; one of a backup is a few KB."));
+            bytes.Write(buffer, 0, read);
+        }
+        if (!Utf8.IsValid(bytes.GetBuffer().AsSpan(0, (int)bytes.Length)))
+            return (null, Bad(IssueCode.BadManifest, $"{file}: manifest.json is not valid UTF-8 text."));
+        try
+        {
+            var manifest = JsonSerializer.Deserialize<BackupManifest>(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), Strict);
+            return manifest is null ? (null, Bad(IssueCode.BadManifest, $"{file}: manifest.json is null.")) : (manifest, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Bad(IssueCode.BadManifest, $"{file}: manifest.json is not a valid manifest ({e.Message})."));
+        }
+    }
+
+    /// <summary>What is wrong with a manifest of the current version (nothing: an empty list).</summary>
+    public static List<BackupIssue> Check(BackupManifest manifest, string file, BackupLimits limits)
+    {
+        var issues = new List<BackupIssue>();
+        if (manifest.Tables.Count > limits.MaxTables)
+        {
+            issues.Add(Bad(IssueCode.TooLarge, $"{file}: the manifest lists {manifest.Tables.Count:N0} tables; this tool reads at most {limits.MaxTables}."));
+            return issues;
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < manifest.Tables.Count; i++)
+        {
+            var table = manifest.Tables[i];
+            var where = $"{file}: table {i + 1} of the manifest";
+            if (table is null)
+            {
+                issues.Add(Bad(IssueCode.BadManifest, $"{where} is null."));
+                continue;
+            }
+            if (!Identifier().IsMatch(table.Name))
+            {
+                issues.Add(Bad(IssueCode.BadManifest, $"{where} has no valid name (\"{Shorten(table.Name)}\")."));
+                continue;
+            }
+            where = $"{file}: the manifest's table {table.Name}";
+            if (!names.Add(table.Name)) issues.Add(Bad(IssueCode.BadManifest, $"{where} is listed twice.", table.Name));
+            if (table.File != $"tables/{table.Name}.jsonl")
+                issues.Add(Bad(IssueCode.BadManifest, $"{where} names the file \"{Shorten(table.File)}\"; the table's file is tables/{table.Name}.jsonl.", table.Name));
+            if (table.Rows < 0) issues.Add(Bad(IssueCode.BadManifest, $"{where} has {table.Rows} rows.", table.Name));
+            if (!Sha256().IsMatch(table.Sha256)) issues.Add(Bad(IssueCode.BadManifest, $"{where} has no SHA-256 (64 hex digits).", table.Name));
+            var columns = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var column in table.Columns)
+            {
+                if (column is null || !Identifier().IsMatch(column.Name) || string.IsNullOrWhiteSpace(column.Type))
+                    issues.Add(Bad(IssueCode.BadManifest, $"{where} declares a column without a valid name and type.", table.Name));
+                else if (!columns.Add(column.Name))
+                    issues.Add(Bad(IssueCode.BadManifest, $"{where} declares the column {column.Name} twice.", table.Name));
+            }
+            if (columns.Count == 0) issues.Add(Bad(IssueCode.BadManifest, $"{where} declares no columns.", table.Name));
+            foreach (var key in table.NaturalKey.Where(k => k is null || !columns.Contains(k)))
+                issues.Add(Bad(IssueCode.BadManifest, $"{where} has a natural key column \"{Shorten(key ?? "null")}\" it does not declare.", table.Name));
+        }
+        return issues;
+    }
+
+    private static string Shorten(string name) => name.Length <= 80 ? name : name[..80] + "…";
+
+    private static BackupIssue Bad(IssueCode code, string message, string? table = null) =>
+        BackupIssue.Error(code, message, "The backup is damaged or was not written by Crearis Backup Admin; use an intact copy.", table, key: "manifest.json");
+}
