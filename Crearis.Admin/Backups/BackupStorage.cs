@@ -40,7 +40,10 @@ public enum BackupSort { CreatedDesc, CreatedAsc, NameAsc, NameDesc, SizeDesc, S
 /// </summary>
 public sealed partial class BackupStorage
 {
-    private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, BackupVerification Result)> _verified = new();
+    // One verification per file version, shared by everyone who asks while it runs: a page load by each of several
+    // users must not read (and unpack) the same file once each.
+    private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, Lazy<Task<BackupVerification>> Result)> _verified = new();
+    private long _verifications;
 
     public BackupStorage(IOptions<BackupStorageOptions> options)
     {
@@ -105,21 +108,37 @@ public sealed partial class BackupStorage
         return path is null ? null : await DescribeAsync(new FileInfo(path), verify, ct);
     }
 
+    /// <summary>How many times a file was read whole to verify it since the app started (each file version once).</summary>
+    public long Verifications => Interlocked.Read(ref _verifications);
+
     private async Task<BackupFileInfo> DescribeAsync(FileInfo file, bool verify, CancellationToken ct)
     {
         BackupVerification? result = null;
-        if (_verified.TryGetValue(file.Name, out var cached) && cached.Size == file.Length && cached.Modified == file.LastWriteTimeUtc)
-            result = cached.Result;
+        var current = _verified.TryGetValue(file.Name, out var cached) && cached.Size == file.Length && cached.Modified == file.LastWriteTimeUtc;
+        if (current && cached.Result.IsValueCreated && cached.Result.Value.IsCompletedSuccessfully)
+            result = cached.Result.Value.Result;
         else if (verify)
         {
-            result = await BackupFiles.VerifyAsync(file.FullName, ct);
-            _verified[file.Name] = (file.Length, file.LastWriteTimeUtc, result);
+            var entry = _verified.AddOrUpdate(file.Name, _ => Verification(file),
+                (_, old) => old.Size == file.Length && old.Modified == file.LastWriteTimeUtc && !old.Result.Value.IsFaulted ? old : Verification(file));
+            // The shared run is not tied to the first caller's cancellation; a caller that leaves only stops waiting.
+            result = await entry.Result.Value.WaitAsync(ct);
         }
         var summary = result?.Summary;
         return new BackupFileInfo(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero),
             result?.Format ?? await BackupFiles.DetectFormatAsync(file.FullName, ct),
             summary?.CreatedAt, summary?.SourceDatabase, summary?.Tables.Sum(t => t.Rows), result?.IsValid,
             result?.Issues ?? [], summary);
+    }
+
+    private (long, DateTime, Lazy<Task<BackupVerification>>) Verification(FileInfo file)
+    {
+        var path = file.FullName;
+        return (file.Length, file.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(() =>
+        {
+            Interlocked.Increment(ref _verifications);
+            return Task.Run(() => BackupFiles.VerifyAsync(path, CancellationToken.None));
+        }));
     }
 
     public bool Delete(string name)
@@ -163,7 +182,7 @@ public sealed partial class BackupStorage
             var final = Path.Combine(Folder, name);
             File.Move(temporary, final);
             var info = new FileInfo(final);
-            _verified[name] = (info.Length, info.LastWriteTimeUtc, verification);
+            _verified[name] = (info.Length, info.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(Task.FromResult(verification)));
             return (await DescribeAsync(info, verify: false, ct), []);
         }
         finally
