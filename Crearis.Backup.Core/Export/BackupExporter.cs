@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Format.Crearis;
 using Crearis.Backup.Core.Planning;
 using Crearis.Backup.Core.Profile;
@@ -18,7 +19,8 @@ namespace Crearis.Backup.Core.Export;
 public sealed record ExportOptions(
     IReadOnlyList<string>? Tables = null,
     IReadOnlyList<string>? Exclude = null,
-    string? Description = null);
+    string? Description = null,
+    BackupEncryption? Encryption = null);
 
 public sealed record ExportResult(
     bool Succeeded,
@@ -78,7 +80,8 @@ public static class BackupExporter
         var tables = new List<ManifestTable>();
         try
         {
-            await using (var file = File.Create(temporary))
+            await using (Stream file = options.Encryption is { } encryption
+                             ? new AgeEncryptStream(File.Create(temporary), encryption) : File.Create(temporary))
             await using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
             await using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
             {

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Format.Crearis;
 using Crearis.Backup.Core.Format.Original;
 using Crearis.Backup.Core.Results;
@@ -15,15 +16,16 @@ public sealed record OpenedBackup(IBackupSource? Source, BackupVerification Veri
 /// <summary>Recognises a backup's format and opens it: ours (version 2) or the original exporter's (version 1).</summary>
 public static class BackupFiles
 {
-    public static async Task<BackupFormat?> DetectFormatAsync(string path, CancellationToken ct = default) =>
-        (await DetectAsync(path, BackupLimits.Default, ct)).Format;
+    public static async Task<BackupFormat?> DetectFormatAsync(string path, CancellationToken ct = default, BackupKeys? keys = null) =>
+        (await DetectAsync(path, BackupLimits.Default, keys, ct)).Format;
 
     /// <summary>The format, from the first entry that tells; or the reason the file is refused while looking.</summary>
-    private static async Task<(BackupFormat? Format, BackupIssue? Problem)> DetectAsync(string path, BackupLimits limits, CancellationToken ct)
+    private static async Task<(BackupFormat? Format, BackupIssue? Problem)> DetectAsync(string path, BackupLimits limits, BackupKeys? keys,
+        CancellationToken ct)
     {
         try
         {
-            await using var tar = TarGuard.Open(path, limits);
+            await using var tar = TarGuard.Open(path, limits, keys);
             while (await tar.NextAsync(Path.GetFileName(path), ct) is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
@@ -43,17 +45,17 @@ public static class BackupFiles
         return (null, null);
     }
 
-    public static async Task<BackupVerification> VerifyAsync(string path, CancellationToken ct = default)
+    public static async Task<BackupVerification> VerifyAsync(string path, CancellationToken ct = default, BackupKeys? keys = null)
     {
         if (!File.Exists(path))
             return Invalid(BackupIssue.Error(IssueCode.NotFound, $"{path} does not exist.", "Check the file name."));
-        var (format, problem) = await DetectAsync(path, BackupLimits.Default, ct);
+        var (format, problem) = await DetectAsync(path, BackupLimits.Default, keys, ct);
         if (problem is not null) return Invalid(problem);
         switch (format)
         {
             case BackupFormat.Crearis:
             {
-                var v = await CrearisBackupReader.VerifyAsync(path, ct);
+                var v = await CrearisBackupReader.VerifyAsync(path, ct, keys: keys);
                 var summary = v.Manifest is null ? null : CrearisBackupReader.Open(path, v.Manifest).Summary;
                 return new(v.IsValid, BackupFormat.Crearis, summary, v.Manifest, v.Issues);
             }
@@ -70,12 +72,12 @@ public static class BackupFiles
     }
 
     /// <summary>Verifies the whole file (structure, checksums) and opens it for import; nothing is read twice into memory.</summary>
-    public static async Task<OpenedBackup> OpenAsync(string path, DatabaseCatalog catalog, CancellationToken ct = default)
+    public static async Task<OpenedBackup> OpenAsync(string path, DatabaseCatalog catalog, CancellationToken ct = default, BackupKeys? keys = null)
     {
-        var verification = await VerifyAsync(path, ct);
+        var verification = await VerifyAsync(path, ct, keys);
         if (!verification.IsValid) return new(null, verification);
         if (verification.Format == BackupFormat.Crearis)
-            return new(CrearisBackupReader.Open(path, verification.Manifest!), verification);
+            return new(CrearisBackupReader.Open(path, verification.Manifest!, keys: keys), verification);
         var opened = await OriginalBackupReader.OpenAsync(path, catalog, ct);
         return new(opened.Source, verification with { Issues = verification.Issues.Concat(opened.Issues).ToList(), IsValid = opened.Source is not null });
     }

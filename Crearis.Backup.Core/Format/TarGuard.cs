@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Formats.Tar;
 using System.IO.Compression;
+using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Results;
 
 namespace Crearis.Backup.Core.Format;
@@ -39,11 +40,12 @@ internal sealed class TarGuard : Stream
     }
 
     /// <summary>Opens a .tar.gz for reading entry by entry behind a guard.</summary>
-    public static GuardedTar Open(string path, BackupLimits limits)
+    public static GuardedTar Open(string path, BackupLimits limits, BackupKeys? keys)
     {
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+        var packed = new FileInfo(path).Length;
+        var file = BackupStreams.OpenRead(path, keys);
         var gzip = new GZipStream(file, CompressionMode.Decompress);
-        var guard = new TarGuard(gzip, file.Length, limits, Path.GetFileName(path));
+        var guard = new TarGuard(gzip, packed, limits, Path.GetFileName(path));
         return new GuardedTar(file, gzip, guard, new TarReader(guard));
     }
 
@@ -200,7 +202,7 @@ internal sealed class TarGuard : Stream
 }
 
 /// <summary>A guarded tar.gz opened for reading: the file, its gzip layer, the guard and the tar reader over it.</summary>
-internal sealed class GuardedTar(FileStream file, GZipStream gzip, TarGuard guard, TarReader reader) : IAsyncDisposable
+internal sealed class GuardedTar(Stream file, GZipStream gzip, TarGuard guard, TarReader reader) : IAsyncDisposable
 {
     public TarReader Reader { get; } = reader;
 

@@ -1,4 +1,5 @@
 using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Profile;
 using Crearis.Backup.Core.Results;
@@ -43,7 +44,8 @@ public static class BackupImporter
     /// A file that fails verification is refused before anything is written.
     /// </summary>
     public static async Task<ImportResult> ImportFileAsync(string connectionString, string path, ImportOptions options,
-        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default, ILogger? logger = null)
+        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default, ILogger? logger = null,
+        BackupKeys? keys = null)
     {
         DatabaseCatalog catalog;
         await using (var conn = new NpgsqlConnection(connectionString))
@@ -51,7 +53,7 @@ public static class BackupImporter
             await conn.OpenAsync(ct);
             catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
         }
-        var opened = await BackupFiles.OpenAsync(path, catalog, ct);
+        var opened = await BackupFiles.OpenAsync(path, catalog, ct, keys);
         if (opened.Source is null) return ImportResult.Refused(options, opened.Verification.Format, opened.Verification.Issues);
         await using var source = opened.Source;
         return await ImportAsync(connectionString, source, options, profile, progress, ct, logger);

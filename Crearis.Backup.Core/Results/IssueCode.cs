@@ -77,6 +77,13 @@ public readonly record struct IssueCode
     public static readonly IssueCode BadRow = new("BAD_ROW");
     /// <summary>A row carries a column its manifest does not declare.</summary>
     public static readonly IssueCode UndeclaredColumn = new("UNDECLARED_COLUMN");
+    // Encrypted backups (age v1).
+    /// <summary>The file is encrypted and no identity or passphrase was given.</summary>
+    public static readonly IssueCode KeyRequired = new("KEY_REQUIRED");
+    /// <summary>The identities or passphrase given do not open the file.</summary>
+    public static readonly IssueCode KeyMismatch = new("KEY_MISMATCH");
+    /// <summary>An encrypted file failed authentication (changed, reordered, cut off, or not age at all).</summary>
+    public static readonly IssueCode NotAuthentic = new("NOT_AUTHENTIC");
     /// <summary>The run was cancelled; everything was rolled back.</summary>
     public static readonly IssueCode Cancelled = new("CANCELLED");
 }

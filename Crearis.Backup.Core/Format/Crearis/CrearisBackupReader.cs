@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Results;
 
 namespace Crearis.Backup.Core.Format.Crearis;
@@ -14,7 +15,8 @@ public static class CrearisBackupReader
     /// Reads the whole archive once: its entries (plain files, each name once), the manifest, and every table file row
     /// by row (counted, hashed, each row one JSON object naming only declared columns).
     /// </summary>
-    public static async Task<CrearisVerification> VerifyAsync(string path, CancellationToken ct = default, BackupLimits? limits = null)
+    public static async Task<CrearisVerification> VerifyAsync(string path, CancellationToken ct = default, BackupLimits? limits = null,
+        BackupKeys? keys = null)
     {
         limits ??= BackupLimits.Default;
         var issues = new List<BackupIssue>();
@@ -23,7 +25,7 @@ public static class CrearisBackupReader
         var files = new Dictionary<string, (string Sha, long Rows, List<(string Column, long FirstRow)> Names)>(StringComparer.Ordinal);
         try
         {
-            await using var archive = Entries.Open(path, limits);
+            await using var archive = Entries.Open(path, limits, keys);
             while (await archive.NextAsync(ct) is { } next)
             {
                 var (name, data) = next;
@@ -94,8 +96,8 @@ public static class CrearisBackupReader
     }
 
     /// <summary>Opens a verified backup for reading rows.</summary>
-    public static IBackupSource Open(string path, BackupManifest manifest, BackupLimits? limits = null) =>
-        new Source(path, manifest, limits ?? BackupLimits.Default);
+    public static IBackupSource Open(string path, BackupManifest manifest, BackupLimits? limits = null, BackupKeys? keys = null) =>
+        new Source(path, manifest, limits ?? BackupLimits.Default, keys);
 
     /// <summary>
     /// One pass over the archive for a whole import: the tables are read in about the order they were written, so a
@@ -104,7 +106,7 @@ public static class CrearisBackupReader
     /// The rows are read under the same rules as in verification, and each table's count and SHA-256 are compared
     /// with the manifest at its end: a file changed after it was verified stops the import, which then rolls back.
     /// </summary>
-    private sealed class Source(string path, BackupManifest manifest, BackupLimits limits) : IBackupSource
+    private sealed class Source(string path, BackupManifest manifest, BackupLimits limits, BackupKeys? keys) : IBackupSource
     {
         private readonly string _file = Path.GetFileName(path);
         private Entries? _archive;
@@ -133,7 +135,7 @@ public static class CrearisBackupReader
                 {
                     // Behind the shared reader (or no reader yet): start from the beginning of the file.
                     if (shared && _archive is not null) await _archive.DisposeAsync();
-                    own = Entries.Open(path, limits);
+                    own = Entries.Open(path, limits, keys);
                     if (shared) (_archive, own) = (own, null);
                     stream = await (shared ? _archive! : own!).SeekAsync(entry.File, cancellationToken);
                 }
@@ -172,7 +174,8 @@ public static class CrearisBackupReader
     {
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
 
-        public static Entries Open(string path, BackupLimits limits) => new(TarGuard.Open(path, limits), Path.GetFileName(path));
+        public static Entries Open(string path, BackupLimits limits, BackupKeys? keys) =>
+            new(TarGuard.Open(path, limits, keys), Path.GetFileName(path));
 
         public async Task<(string Name, Stream Data)?> NextAsync(CancellationToken ct)
         {
