@@ -29,7 +29,8 @@ public static class AdminApi
                     return BackupStorage.IsValidName(name) ? Results.NotFound() : Results.BadRequest(new { error = "Not a backup file name." });
                 }
                 await audit.WriteAsync(AuditAction.Download, AuditOutcome.Succeeded, user, ip, name);
-                return Results.File(path, "application/gzip", name, enableRangeProcessing: true);
+                return Results.File(path, name.EndsWith(".age", StringComparison.Ordinal) ? "application/octet-stream" : "application/gzip", name,
+                    enableRangeProcessing: true);
             })
             .RequireAuthorization(Policies.AdminOnly);
 

@@ -168,7 +168,7 @@ public sealed class BackupJobService(
         var path = storage.NewExportPath(database);
         var name = Path.GetFileName(path);
         Update(job, job.Snapshot with { Status = JobStatus.Running, File = name }, persist: true);
-        var done = await operations.ExportAsync(new ExportRequest(path, options, name), ActorOf(job), Progress(job), ct);
+        var done = await operations.ExportAsync(new ExportRequest(path, options with { Encryption = storage.Encryption }, name), ActorOf(job), Progress(job), ct);
         var result = done.Result;
         // Verify the new file once now, so the backup manager lists it with its manifest and a green check.
         if (result.Succeeded) await storage.GetAsync(name, verify: true, ct);
@@ -184,7 +184,7 @@ public sealed class BackupJobService(
         Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
         // Web jobs never wait for another import: they are refused at once, naming who holds the database.
         // A cancelled import rolled back inside the engine and comes back as OperationCanceledException.
-        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File), ActorOf(job), Progress(job), ct);
+        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File) { Keys = storage.Keys }, ActorOf(job), Progress(job), ct);
         if (done.IsBusy)
         {
             await FinishAsync(job, JobStatus.Failed, done.Result.Errors[0].Message, null, done.Result, null);

@@ -15,6 +15,12 @@ public sealed class BackupStorageOptions
 
     /// <summary>Largest upload accepted, in bytes (default 2 GiB).</summary>
     public long MaxUploadBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>An age identity file (age-keygen's output) that opens encrypted backups (.tar.gz.age).</summary>
+    public string? IdentityFile { get; set; }
+
+    /// <summary>age recipients (age1…): when set, every export is encrypted to them.</summary>
+    public string[]? Recipients { get; set; }
 }
 
 /// <summary>A backup file as the backup manager lists it.</summary>
@@ -45,8 +51,11 @@ public sealed partial class BackupStorage
     private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, Lazy<Task<BackupVerification>> Result)> _verified = new();
     private long _verifications;
 
-    public BackupStorage(IOptions<BackupStorageOptions> options)
+    private readonly BackupKeyring? _keyring;
+
+    public BackupStorage(IOptions<BackupStorageOptions> options, BackupKeyring? keyring = null)
     {
+        _keyring = keyring;
         Folder = string.IsNullOrWhiteSpace(options.Value.Folder)
             ? Path.Combine(Path.GetDirectoryName(Crearis.Platform.Postgres.PostgresClusterOptions.DefaultDataRoot())!, "backups")
             : Path.GetFullPath(options.Value.Folder);
@@ -57,10 +66,10 @@ public sealed partial class BackupStorage
     public string Folder { get; }
     public long MaxUploadBytes { get; }
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,180}\.tar\.gz$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,180}\.tar\.gz(\.age)?$")]
     private static partial Regex SafeName();
 
-    /// <summary>True when the name is a plain .tar.gz file name that stays inside the folder.</summary>
+    /// <summary>True when the name is a plain .tar.gz (or encrypted .tar.gz.age) file name that stays inside the folder.</summary>
     public static bool IsValidName(string? name) =>
         name is not null && SafeName().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal);
 
@@ -73,16 +82,22 @@ public sealed partial class BackupStorage
         return File.Exists(path) ? path : null;
     }
 
-    /// <summary>A new file name for an export: crearis_&lt;database&gt;_&lt;utc time&gt;.tar.gz.</summary>
+    /// <summary>A new file name for an export: crearis_&lt;database&gt;_&lt;utc time&gt;.tar.gz (.tar.gz.age when exports are encrypted).</summary>
     public string NewExportPath(string database)
     {
         var safe = Regex.Replace(database, "[^A-Za-z0-9_-]", "_");
-        return Path.Combine(Folder, $"crearis_{safe}_{DateTime.UtcNow:yyyyMMdd_HHmmss}.tar.gz");
+        return Path.Combine(Folder, $"crearis_{safe}_{DateTime.UtcNow:yyyyMMdd_HHmmss}.tar.gz{(Encryption is null ? "" : ".age")}");
     }
+
+    /// <summary>What exports are encrypted to (configured recipients), or null.</summary>
+    public Crearis.Backup.Core.Encryption.BackupEncryption? Encryption => _keyring?.Encryption;
+
+    /// <summary>What opens encrypted backups here (the configured identity), or null.</summary>
+    public Crearis.Backup.Core.Encryption.BackupKeys? Keys => _keyring?.Keys;
 
     public async Task<BackupPage> ListAsync(int page, int pageSize, BackupSort sort, string? search, CancellationToken ct = default)
     {
-        var files = new DirectoryInfo(Folder).EnumerateFiles("*.tar.gz")
+        var files = new DirectoryInfo(Folder).EnumerateFiles("*.tar.gz*")
             .Where(f => IsValidName(f.Name))
             .Where(f => string.IsNullOrWhiteSpace(search) || f.Name.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase))
             .ToList();
@@ -126,7 +141,7 @@ public sealed partial class BackupStorage
         }
         var summary = result?.Summary;
         return new BackupFileInfo(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero),
-            result?.Format ?? await BackupFiles.DetectFormatAsync(file.FullName, ct),
+            result?.Format ?? await BackupFiles.DetectFormatAsync(file.FullName, ct, Keys),
             summary?.CreatedAt, summary?.SourceDatabase, summary?.Tables.Sum(t => t.Rows), result?.IsValid,
             result?.Issues ?? [], summary);
     }
@@ -137,7 +152,7 @@ public sealed partial class BackupStorage
         return (file.Length, file.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(() =>
         {
             Interlocked.Increment(ref _verifications);
-            return Task.Run(() => BackupFiles.VerifyAsync(path, CancellationToken.None));
+            return Task.Run(() => BackupFiles.VerifyAsync(path, CancellationToken.None, Keys));
         }));
     }
 
@@ -157,8 +172,8 @@ public sealed partial class BackupStorage
     public async Task<(BackupFileInfo? File, IReadOnlyList<BackupIssue> Issues)> SaveUploadAsync(string originalName, Stream content,
         CancellationToken ct = default)
     {
-        if (!originalName.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase))
-            return (null, [BackupIssue.Error(IssueCode.NotTarGz, $"{originalName} is not a .tar.gz file.", "Upload a backup made by Crearis Backup Admin or by the original exporter.")]);
+        if (!originalName.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) && !originalName.EndsWith(".tar.gz.age", StringComparison.OrdinalIgnoreCase))
+            return (null, [BackupIssue.Error(IssueCode.NotTarGz, $"{originalName} is not a .tar.gz (or encrypted .tar.gz.age) file.", "Upload a backup made by Crearis Backup Admin or by the original exporter.")]);
         var temporary = Path.Combine(Folder, $".upload-{Guid.NewGuid():N}.partial");
         try
         {
@@ -175,7 +190,7 @@ public sealed partial class BackupStorage
                     await output.WriteAsync(buffer.AsMemory(0, read), ct);
                 }
             }
-            var verification = await BackupFiles.VerifyAsync(temporary, ct);
+            var verification = await BackupFiles.VerifyAsync(temporary, ct, Keys);
             if (!verification.IsValid)
                 return (null, verification.Issues.Select(i => i with { Message = i.Message.Replace(Path.GetFileName(temporary), originalName) }).ToList());
             var name = UniqueName(originalName);
@@ -194,13 +209,14 @@ public sealed partial class BackupStorage
     private string UniqueName(string originalName)
     {
         var stem = Path.GetFileName(originalName);
-        stem = stem[..^".tar.gz".Length];
+        var suffix = stem.EndsWith(".age", StringComparison.OrdinalIgnoreCase) ? ".tar.gz.age" : ".tar.gz";
+        stem = stem[..^suffix.Length];
         stem = Regex.Replace(stem, "[^A-Za-z0-9._-]", "_").Trim('.', '_', '-');
         if (stem.Length == 0) stem = "upload";
         if (stem.Length > 120) stem = stem[..120];
         stem = stem.Replace("..", "_", StringComparison.Ordinal);
-        var name = $"{stem}.tar.gz";
-        for (var i = 2; File.Exists(Path.Combine(Folder, name)); i++) name = $"{stem}_{i}.tar.gz";
+        var name = $"{stem}{suffix}";
+        for (var i = 2; File.Exists(Path.Combine(Folder, name)); i++) name = $"{stem}_{i}{suffix}";
         return name;
     }
 }

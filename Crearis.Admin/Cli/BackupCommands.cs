@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Crearis.Admin.Backups;
 using Crearis.Admin.Operations;
+using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Import;
@@ -44,6 +45,49 @@ public static class BackupCommands
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON document on stdout instead of text." };
 
+    /// <summary>Where the passphrase of an encrypted backup may come from: a file or the environment, never the command line
+    /// (where every user of the machine can read it).</summary>
+    public const string PassphraseVariable = "CREARIS_BACKUP_PASSPHRASE";
+
+    private static Option<string?> PassphraseFileOption() => new("--passphrase-file")
+    {
+        Description = $"A file whose first line is the passphrase of an encrypted backup (or set {PassphraseVariable}).",
+    };
+
+    private static Option<string[]> IdentityOption() => new("--identity")
+    {
+        Description = "An age identity file (age-keygen's output) that opens encrypted backups (.tar.gz.age). Repeatable.",
+    };
+
+    /// <summary>The keys given to open encrypted backups; an error text when a key file is unusable.</summary>
+    private static (BackupKeys? Keys, string? Error) ReadKeys(ParseResult parse, Option<string[]> identity, Option<string?> passphraseFile)
+    {
+        var identities = new List<AgeIdentity>();
+        foreach (var file in parse.GetValue(identity) ?? [])
+        {
+            var (read, error) = AgeKeyFiles.ReadIdentities(file);
+            if (error is not null) return (null, error);
+            identities.AddRange(read);
+        }
+        var (passphrase, passphraseError) = ReadPassphrase(parse.GetValue(passphraseFile));
+        return passphraseError is not null ? (null, passphraseError) : (new BackupKeys(identities, passphrase), null);
+    }
+
+    private static (string? Passphrase, string? Error) ReadPassphrase(string? file)
+    {
+        if (file is not null) return AgeKeyFiles.ReadPassphrase(file);
+        var variable = Environment.GetEnvironmentVariable(PassphraseVariable);
+        return (string.IsNullOrEmpty(variable) ? null : variable, null);
+    }
+
+    private static async Task<int> RefuseAsync(CliIo io, IssueCode code, string message, string suggestion)
+    {
+        var issue = BackupIssue.Error(code, message, suggestion);
+        if (io.Json) await io.Out.WriteLineAsync(JsonSerializer.Serialize(new { valid = false, errors = new[] { ResultJson.Issue(issue) } }, ResultJson.Options));
+        else await io.WriteIssuesAsync("Error", [issue]);
+        return ExitCodes.BadArguments;
+    }
+
     private static Command Export()
     {
         var connection = ConnectionOption();
@@ -51,10 +95,18 @@ public static class BackupCommands
         var tables = ListOption("--tables", "Only these tables (comma-separated).");
         var exclude = ListOption("--exclude", "Leave these tables out (comma-separated).");
         var description = new Option<string?>("--description") { Description = "A note stored in the manifest." };
+        var encrypt = new Option<bool>("--encrypt")
+        {
+            Description = "Write an age-encrypted backup (FILE.tar.gz.age) to --recipient/--recipients-file, or else to a passphrase " +
+                          $"from --passphrase-file or {PassphraseVariable}.",
+        };
+        var recipient = new Option<string[]>("--recipient") { Description = "An age recipient (age1…) to encrypt to. Repeatable." };
+        var recipientsFile = new Option<string?>("--recipients-file") { Description = "A file of age recipients, one per line." };
+        var passphraseFile = PassphraseFileOption();
         var json = JsonOption();
         var command = new Command("export", "Write a backup from one consistent snapshot of the database.")
         {
-            connection, output, tables, exclude, description, json,
+            connection, output, tables, exclude, description, encrypt, recipient, recipientsFile, passphraseFile, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -62,14 +114,21 @@ public static class BackupCommands
             await using var context = CliContext.Create();
             var cs = ResolveConnection(context, parse.GetValue(connection), io);
             if (cs is null) return ExitCodes.BadArguments;
-            var options = new ExportOptions(NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)), parse.GetValue(description));
+            var (encryption, encryptionError) = ReadEncryption(parse, encrypt, recipient, recipientsFile, passphraseFile);
+            if (encryptionError is not null)
+                return await RefuseAsync(io, IssueCode.KeyRequired, encryptionError, "See backup export --help for --encrypt.");
+            var path = parse.GetRequiredValue(output);
+            // An encrypted file says so by its name, so nobody mistakes it for a .tar.gz.
+            if (encryption is not null && !path.EndsWith(".age", StringComparison.OrdinalIgnoreCase)) path += ".age";
+            var options = new ExportOptions(NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)), parse.GetValue(description),
+                encryption);
             await using var services = context.OperationServices(cs);
             ExportOperationResult done;
             try
             {
                 using var bar = io.ProgressBar();
                 done = await services.GetRequiredService<BackupOperations>().ExportAsync(
-                    new ExportRequest(parse.GetRequiredValue(output), options), Actor.CommandLine(), bar, ct);
+                    new ExportRequest(path, options), Actor.CommandLine(), bar, ct);
             }
             catch (NpgsqlException e)
             {
@@ -121,10 +180,12 @@ public static class BackupCommands
         {
             if (r.GetValueOrDefault<int>() < 0) r.AddError("--wait must be 0 or more seconds.");
         });
+        var identity = IdentityOption();
+        var passphraseFile = PassphraseFileOption();
         var json = JsonOption();
         var command = new Command("import", "Import a backup: rows matched by natural keys, all in one transaction.")
         {
-            file, connection, mode, dryRun, tables, exclude, withDependencies, continueOnError, wait, json,
+            file, connection, mode, dryRun, tables, exclude, withDependencies, continueOnError, wait, identity, passphraseFile, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -133,6 +194,8 @@ public static class BackupCommands
             var cs = ResolveConnection(context, parse.GetValue(connection), io);
             if (cs is null) return ExitCodes.BadArguments;
             var path = parse.GetRequiredValue(file);
+            var (keys, keyError) = ReadKeys(parse, identity, passphraseFile);
+            if (keyError is not null) return await RefuseAsync(io, IssueCode.KeyRequired, keyError, "Give a readable age identity file or passphrase file.");
             var options = new ImportOptions(
                 ImportModeNames.Parse(parse.GetRequiredValue(mode)),
                 parse.GetValue(dryRun), NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)),
@@ -140,6 +203,7 @@ public static class BackupCommands
             await using var services = context.OperationServices(cs);
             var request = new ImportRequest(path, options, Wait: TimeSpan.FromSeconds(parse.GetValue(wait)))
             {
+                Keys = keys,
                 OnWaiting = holder => io.Err.WriteLine($"Waiting for another import into this database, {holder.Describe()} …"),
             };
             ImportOperationResult done;
@@ -172,12 +236,16 @@ public static class BackupCommands
     private static Command Verify()
     {
         var file = new Argument<string>("FILE") { Description = "The backup to check." };
+        var identity = IdentityOption();
+        var passphraseFile = PassphraseFileOption();
         var json = JsonOption();
-        var command = new Command("verify", "Check a backup's format, manifest and checksums (both formats).") { file, json };
+        var command = new Command("verify", "Check a backup's format, manifest and checksums (both formats).") { file, identity, passphraseFile, json };
         command.SetAction(async (parse, ct) =>
         {
             var io = new CliIo(parse, parse.GetValue(json));
-            var v = await BackupFiles.VerifyAsync(parse.GetRequiredValue(file), ct);
+            var (keys, keyError) = ReadKeys(parse, identity, passphraseFile);
+            if (keyError is not null) return await RefuseAsync(io, IssueCode.KeyRequired, keyError, "Give a readable age identity file or passphrase file.");
+            var v = await BackupFiles.VerifyAsync(parse.GetRequiredValue(file), ct, keys);
             if (io.Json)
                 await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
                 {
@@ -198,12 +266,16 @@ public static class BackupCommands
     private static Command Inspect()
     {
         var file = new Argument<string>("FILE") { Description = "The backup to describe." };
+        var identity = IdentityOption();
+        var passphraseFile = PassphraseFileOption();
         var json = JsonOption();
-        var command = new Command("inspect", "Show a backup's manifest, tables and row counts.") { file, json };
+        var command = new Command("inspect", "Show a backup's manifest, tables and row counts.") { file, identity, passphraseFile, json };
         command.SetAction(async (parse, ct) =>
         {
             var io = new CliIo(parse, parse.GetValue(json));
-            var v = await BackupFiles.VerifyAsync(parse.GetRequiredValue(file), ct);
+            var (keys, keyError) = ReadKeys(parse, identity, passphraseFile);
+            if (keyError is not null) return await RefuseAsync(io, IssueCode.KeyRequired, keyError, "Give a readable age identity file or passphrase file.");
+            var v = await BackupFiles.VerifyAsync(parse.GetRequiredValue(file), ct, keys);
             if (v.Summary is null)
             {
                 if (io.Json) await io.Out.WriteLineAsync(JsonSerializer.Serialize(new { valid = false, errors = v.Issues.Select(ResultJson.Issue) }, ResultJson.Options));
@@ -280,6 +352,38 @@ public static class BackupCommands
     }
 
     private static IReadOnlyList<string>? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;
+
+    /// <summary>What --encrypt writes to: recipients, or (alone, as age requires) a passphrase; null without --encrypt.</summary>
+    private static (BackupEncryption? Encryption, string? Error) ReadEncryption(ParseResult parse, Option<bool> encrypt,
+        Option<string[]> recipient, Option<string?> recipientsFile, Option<string?> passphraseFile)
+    {
+        var texts = parse.GetValue(recipient) ?? [];
+        var file = parse.GetValue(recipientsFile);
+        var passphrasePath = parse.GetValue(passphraseFile);
+        if (!parse.GetValue(encrypt))
+            return texts.Length > 0 || file is not null || passphrasePath is not null
+                ? (null, "--recipient, --recipients-file and --passphrase-file take effect with --encrypt; add it.") : (null, null);
+        var recipients = new List<AgeRecipient>();
+        foreach (var text in texts)
+        {
+            if (AgeRecipient.Parse(text) is not { } parsed) return (null, $"\"{text}\" is not an age recipient (age1…).");
+            recipients.Add(parsed);
+        }
+        if (file is not null)
+        {
+            var (read, error) = AgeKeyFiles.ReadRecipients(file);
+            if (error is not null) return (null, error);
+            recipients.AddRange(read);
+        }
+        if (recipients.Count > 0)
+            return passphrasePath is null ? (new BackupEncryption(recipients), null)
+                : (null, "age encrypts to recipients or to a passphrase, not both: drop --passphrase-file or the recipients.");
+        var (passphrase, passphraseError) = ReadPassphrase(passphrasePath);
+        if (passphraseError is not null) return (null, passphraseError);
+        return passphrase is null
+            ? (null, $"--encrypt needs --recipient, --recipients-file, --passphrase-file or {PassphraseVariable}.")
+            : (new BackupEncryption([], passphrase), null);
+    }
 }
 
 /// <summary>Where a command writes: text or JSON on stdout, messages and the progress bar on stderr.</summary>

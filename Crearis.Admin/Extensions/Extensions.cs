@@ -8,6 +8,7 @@ using Crearis.Admin.Operations;
 using Crearis.Admin.Security;
 using Crearis.Admin.Services;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -76,7 +77,9 @@ public static class Extensions
 
     private static void AddCrearisBackups(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<BackupStorageOptions>(builder.Configuration.GetSection("Crearis:Backups"));
+        builder.Services.AddOptions<BackupStorageOptions>().Bind(builder.Configuration.GetSection("Crearis:Backups")).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<BackupStorageOptions>, BackupStorageOptionsValidator>();
+        builder.Services.AddSingleton<BackupKeyring>();
         builder.Services.AddSingleton<BackupStorage>();
         builder.Services.AddSingleton<BackupJobService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackupJobService>());

@@ -1,3 +1,4 @@
+using Crearis.Backup.Core.Encryption;
 using Crearis.Admin.Backups;
 using Crearis.Admin.Data;
 using Crearis.Admin.Hosting;
@@ -20,6 +21,9 @@ public sealed record ImportRequest(string Path, ImportOptions Options, string? N
 {
     /// <summary>Told once, with the holder, when the import has to wait for another one.</summary>
     public Action<ImportLockHolder>? OnWaiting { get; init; }
+
+    /// <summary>What opens an encrypted backup (an age identity or a passphrase); never recorded.</summary>
+    public BackupKeys? Keys { get; init; }
 }
 
 /// <summary>What an export did; <see cref="RunId"/> is its history entry (null when the history could not be written).</summary>
@@ -83,7 +87,7 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
             return new ImportOperationResult(ImportResult.Refused(options, null, [issue]), null, null, holder);
         }
 
-        var result = await BackupImporter.ImportFileAsync(ContentConnection, request.Path, options, progress: progress, ct: ct);
+        var result = await BackupImporter.ImportFileAsync(ContentConnection, request.Path, options, progress: progress, ct: ct, keys: request.Keys);
         if (ct.IsCancellationRequested)
         {
             // The engine rolled the transaction back; the caller says "cancelled".
