@@ -1,9 +1,11 @@
 using System.Net;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Crearis.Admin.Data;
 using Crearis.Admin.Security;
 using Crearis.Admin.Tests.Infrastructure;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -238,6 +240,31 @@ public sealed partial class AccountPagesTests(CrearisDatabaseFixture database) :
     }
 
     [Fact]
+    public async Task A_user_locked_by_an_admin_cannot_change_their_own_account_and_the_refusal_is_audited()
+    {
+        await using (var scope = _app.Services.CreateAsyncScope())
+            (await scope.ServiceProvider.GetRequiredService<UserAdministration>().LockAsync(Viewer, Admin))
+                .Status.Should().Be(UserChangeStatus.Done);
+        // A session that has not noticed the lock yet: its sign-in still says Viewer.
+        await using var session = SignedInScope(Viewer, Roles.Viewer);
+        var account = session.ServiceProvider.GetRequiredService<UserManagement>();
+
+        var password = await account.ChangeOwnPasswordAsync(ViewerPassword, NewPassword);
+        var twoFactor = await account.ResetOwnAuthenticatorAsync();
+
+        password.Status.Should().Be(UserChangeStatus.Forbidden);
+        twoFactor.Status.Should().Be(UserChangeStatus.Forbidden);
+        var user = (await UserAsync(Viewer))!;
+        await using (var scope = _app.Services.CreateAsyncScope())
+            (await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().CheckPasswordAsync(user, ViewerPassword))
+                .Should().BeTrue("nothing changed");
+        (await AuditAsync()).Should().Equal(
+            (Viewer, "forbidden", Viewer, "own password changed refused: Only a signed-in user may change their account; yours is locked or gone."),
+            (Viewer, "forbidden", Viewer,
+                "authenticator key reset, two-factor authentication disabled refused: Only a signed-in user may change their account; yours is locked or gone."));
+    }
+
+    [Fact]
     public async Task Two_factor_authentication_is_enabled_used_renewed_and_disabled_and_every_change_is_audited()
     {
         using var viewer = await SignedInAsync(Viewer, ViewerPassword);
@@ -262,7 +289,7 @@ public sealed partial class AccountPagesTests(CrearisDatabaseFixture database) :
         password.Headers.Location!.ToString().Should().Contain("Account/LoginWith2fa");
         (await other.GetAsync("/")).StatusCode.Should().Be(HttpStatusCode.Redirect, "not signed in yet");
         var recovered = await PostAsync(other, "/Account/LoginWithRecoveryCode", "login-with-recovery-code",
-            new() { ["Input.RecoveryCode"] = recoveryCodes[0] });
+            new() { ["Input.RecoveryCode"] = recoveryCodes[0] }, tokenFrom: "/Account/LoginWithRecoveryCode");
         recovered.StatusCode.Should().Be(HttpStatusCode.Redirect);
         (await other.GetAsync("/")).StatusCode.Should().Be(HttpStatusCode.OK);
 
@@ -287,6 +314,32 @@ public sealed partial class AccountPagesTests(CrearisDatabaseFixture database) :
     }
 
     [Fact]
+    public async Task With_2fa_on_the_authenticator_code_completes_the_sign_in_and_a_hostile_return_url_still_lands_in_this_app()
+    {
+        using var viewer = await SignedInAsync(Viewer, ViewerPassword);
+        var setup = await viewer.GetStringAsync("/Account/Manage/EnableAuthenticator");
+        var key = SharedKey().Match(setup).Groups[1].Value.Replace(" ", "").ToUpperInvariant();
+        (await PostAsync(viewer, "/Account/Manage/EnableAuthenticator", "send-code", new() { ["Input.Code"] = Totp(key) }))
+            .StatusCode.Should().Be(HttpStatusCode.OK);
+        using var browser = Browser();
+
+        var password = await PostSignInAsync(browser, Viewer, ViewerPassword, "//evil.example/");
+        var secondStep = new Uri(App, password.Headers.Location!);
+        var wrong = await PostAsync(browser, secondStep.PathAndQuery, "login-with-2fa",
+            new() { ["Input.TwoFactorCode"] = WrongCode(key) }, tokenFrom: secondStep.PathAndQuery);
+        var right = await PostAsync(browser, secondStep.PathAndQuery, "login-with-2fa",
+            new() { ["Input.TwoFactorCode"] = Totp(key, 1) }, tokenFrom: secondStep.PathAndQuery);
+
+        secondStep.AbsolutePath.Should().Be("/Account/LoginWith2fa");
+        (await wrong.Content.ReadAsStringAsync()).Should().Contain("Invalid authenticator code.");
+        right.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        new Uri(App, right.Headers.Location!).Should().Be(App);
+        (await browser.GetAsync("/")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await SignInAuditAsync()).Should().Contain(("wrong-credentials", "with an authenticator code"))
+            .And.Contain(("succeeded", "with an authenticator code"));
+    }
+
+    [Fact]
     public async Task Two_factor_pages_that_need_2fa_on_say_so_instead_of_failing()
     {
         using var viewer = await SignedInAsync(Viewer, ViewerPassword);
@@ -302,6 +355,16 @@ public sealed partial class AccountPagesTests(CrearisDatabaseFixture database) :
         (await codes.Content.ReadAsStringAsync()).Should().Contain("Two-factor authentication is not on.");
         secondStep.StatusCode.Should().Be(HttpStatusCode.Redirect, "without a password first there is no second step");
         secondStep.Headers.Location!.ToString().Should().Contain("/Account/Login");
+    }
+
+    /// <summary>A scope whose sign-in says the given user is signed in with the given role, as a page's would.</summary>
+    private AsyncServiceScope SignedInScope(string email, string role)
+    {
+        var scope = _app.Services.CreateAsyncScope();
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, email), new Claim(ClaimTypes.Role, role)], "Test");
+        ((IHostEnvironmentAuthenticationStateProvider)scope.ServiceProvider.GetRequiredService<AuthenticationStateProvider>())
+            .SetAuthenticationState(Task.FromResult(new AuthenticationState(new ClaimsPrincipal(identity))));
+        return scope;
     }
 
     private HttpClient Browser() =>

@@ -115,6 +115,7 @@ public static class Extensions
             .AddSignInManager()
             .AddDefaultTokenProviders();
         // No e-mail sender: the app sends no mail, so there are no e-mail confirmation or password-reset pages.
+        services.AddScoped<AccountSession>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<UserManagement>();
         services.AddScoped<FirstAdminBootstrap>();
