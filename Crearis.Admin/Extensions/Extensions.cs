@@ -110,13 +110,15 @@ public static class Extensions
                 options.Lockout.AllowedForNewUsers = true;
                 options.Lockout.MaxFailedAccessAttempts = 5;
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+                // The store schema stays the one the migrations create: no passkeys (schema version 3 adds a table for
+                // them that the admin schema does not have, and the app offers no passkey sign-in).
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AdminDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
-        services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
+        // No e-mail sender: the app sends no mail, so there are no e-mail confirmation or password-reset pages.
+        services.AddScoped<AccountSession>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<UserManagement>();
         services.AddScoped<FirstAdminBootstrap>();
