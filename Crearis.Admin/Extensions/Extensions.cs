@@ -81,6 +81,7 @@ public static class Extensions
         builder.Services.AddSingleton<IValidateOptions<BackupStorageOptions>, BackupStorageOptionsValidator>();
         builder.Services.AddSingleton<BackupKeyring>();
         builder.Services.AddSingleton<BackupStorage>();
+        builder.Services.AddHostedService<BackupFolderCleanup>();
         builder.Services.AddSingleton<BackupJobService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackupJobService>());
         builder.Services.AddScoped<CurrentUser>();

@@ -68,7 +68,9 @@ public partial class BackupsPage
             await Audit.WriteAsync(AuditAction.Upload, saved is null ? AuditOutcome.Rejected : AuditOutcome.Succeeded, user, null, saved?.Name ?? file.Name,
                 saved is null ? string.Join(" ", issues.Select(i => i.Code)) : null);
             if (saved is null) _uploadErrors.AddRange(issues);
-            else Snackbar.Add($"Uploaded and verified {saved.Name}.", Severity.Success);
+            // The folder keeps plain, bounded names only; say so when the file is kept under another one.
+            else if (saved.Name == file.Name) Snackbar.Add($"Uploaded and verified {saved.Name}.", Severity.Success);
+            else Snackbar.Add($"Uploaded and verified {file.Name}; kept as {saved.Name} (names keep letters, digits, '.', '_' and '-', up to {BackupStorage.MaxUploadStem} characters before the extension).", Severity.Success);
         }
         catch (IOException e)
         {
