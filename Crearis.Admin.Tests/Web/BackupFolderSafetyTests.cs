@@ -69,6 +69,27 @@ public sealed class BackupFolderSafetyTests(CrearisDatabaseFixture database) : I
     }
 
     [Fact]
+    public async Task A_named_pipe_in_the_backup_folder_is_listed_but_never_opened_so_nothing_waits_on_it()
+    {
+        var pipe = Path.Combine(_app.BackupFolder, "pipe.tar.gz");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe])!) await mkfifo.WaitForExitAsync();
+        using var admin = await SignedInAdminAsync();
+        var patience = TimeSpan.FromSeconds(20);
+
+        // Opening a pipe to read waits for a writer that never comes; the calls are on their own threads so that a
+        // wait shows as a timeout here.
+        var listed = await Task.Run(() => Storage.ListAsync(0, 50, BackupSort.NameAsc, null)).WaitAsync(patience);
+        var inspected = await Task.Run(() => Storage.GetAsync("pipe.tar.gz", verify: true)).WaitAsync(patience);
+        var download = await admin.GetAsync("/backups/pipe.tar.gz/download").WaitAsync(patience);
+
+        listed.Items.Should().ContainSingle(i => i.Name == "pipe.tar.gz").Which.Format.Should().BeNull();
+        inspected!.Verified.Should().BeFalse();
+        inspected.Issues.Should().ContainSingle(i => i.Code == IssueCode.NotABackup);
+        download.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        Storage.Delete("pipe.tar.gz").Should().BeTrue("whatever a file of the folder is, an admin can delete it");
+    }
+
+    [Fact]
     public async Task An_uploaded_backup_is_readable_and_writable_by_its_owner_only()
     {
         await using var content = File.OpenRead(_backup);

@@ -98,6 +98,13 @@ public sealed partial class BackupStorage
         return IsPlainFile(new FileInfo(path)) ? path : null;
     }
 
+    /// <summary>
+    /// The full path of a backup to read (download, import): as <see cref="PathOf"/>, and not empty. An empty file is
+    /// no backup, and a named pipe or a device looks empty (.NET does not tell them from files): opening one to read
+    /// could wait forever.
+    /// </summary>
+    public string? ReadablePathOf(string name) => PathOf(name) is { } path && new FileInfo(path).Length > 0 ? path : null;
+
     /// <summary>A file of the folder itself: not a link (to a file or a folder), not a folder.</summary>
     private static bool IsPlainFile(FileInfo file) =>
         file.Exists && file.LinkTarget is null && !file.Attributes.HasFlag(FileAttributes.ReparsePoint);
@@ -166,7 +173,7 @@ public sealed partial class BackupStorage
             result = await entry.Result.Value.WaitAsync(ct);
         }
         var summary = result?.Summary;
-        // An empty file is no backup, and a pipe or device looks empty: opening one could wait forever.
+        // Empty files are never opened (see ReadablePathOf).
         var format = result?.Format ?? (file.Length == 0 ? null : await BackupFiles.DetectFormatAsync(file.FullName, ct, Keys));
         return new BackupFileInfo(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero), format,
             summary?.CreatedAt, summary?.SourceDatabase, summary?.Tables.Sum(t => t.Rows), result?.IsValid,
@@ -176,12 +183,17 @@ public sealed partial class BackupStorage
     private (long, DateTime, Lazy<Task<BackupVerification>>) Verification(FileInfo file)
     {
         var path = file.FullName;
+        // Empty files are never opened (see ReadablePathOf).
+        if (file.Length == 0) return (0, file.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(Task.FromResult(Empty(file.Name))));
         return (file.Length, file.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(() =>
         {
             Interlocked.Increment(ref _verifications);
             return Task.Run(() => BackupFiles.VerifyAsync(path, CancellationToken.None, Keys));
         }));
     }
+
+    private static BackupVerification Empty(string name) => new(false, null, null, null,
+        [BackupIssue.Error(IssueCode.NotABackup, $"{name} is empty, so it is not a backup.", "Delete it, or copy the backup into the folder again.")]);
 
     public bool Delete(string name)
     {
