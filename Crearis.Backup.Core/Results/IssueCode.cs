@@ -66,6 +66,14 @@ public readonly record struct IssueCode
     public static readonly IssueCode UploadTooLarge = new("UPLOAD_TOO_LARGE");
     /// <summary>The run was cancelled; everything was rolled back.</summary>
     public static readonly IssueCode Cancelled = new("CANCELLED");
+
+    // Hostile original files
+    /// <summary>An archive holds two entries of one name (also ./name beside name): which one counts would be ambiguous.</summary>
+    public static readonly IssueCode DuplicateEntry = new("DUPLICATE_ENTRY");
+    /// <summary>An archive holds an entry that is neither a regular file nor a folder (link, device, fifo, contiguous file).</summary>
+    public static readonly IssueCode UnsafeEntry = new("UNSAFE_ENTRY");
+    /// <summary>A header, entry, table, row or the whole archive exceeds what any real backup holds; reading stopped there.</summary>
+    public static readonly IssueCode TooLarge = new("TOO_LARGE");
 }
 
 /// <summary>Reads and writes an issue code as its wire text.</summary>

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Text;
+using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Format.Original;
+using Crearis.Backup.Core.Import;
+using Npgsql;
+using static Crearis.Backup.Core.Tests.Format.HostileOriginalCorpus;
+
+namespace Crearis.Backup.Core.Tests.Format;
+
+/// <summary>
+/// Files of the original format made to deceive or exhaust the reader (issue 9): duplicate and non-regular entries,
+/// undeclared and repeated keys, broken UTF-8, null members, lying headers and bombs. Each is refused by verification,
+/// by opening and by import alike, with a typed error that names what is wrong, and nothing is written.
+/// </summary>
+public sealed class HostileOriginalFileTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("crearis-hostile-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public async Task The_untouched_base_of_the_corpus_verifies_and_opens_without_issues()
+    {
+        var path = Path.Combine(_folder, "valid.tar.gz");
+        await WriteValidAsync(path);
+
+        var verification = await OriginalBackupReader.VerifyAsync(path);
+        var opened = await OriginalBackupReader.OpenAsync(path, await CatalogAsync());
+
+        verification.Issues.Should().BeEmpty();
+        verification.IsValid.Should().BeTrue();
+        verification.Summary!.Tables.Should().ContainSingle().Which.Should().Be(new BackupTableSummary("tags", 2, HasSourceIds: false));
+        opened.Source.Should().NotBeNull();
+        await using var source = opened.Source!;
+        var rows = new List<BackupRow>();
+        await foreach (var row in source.ReadRowsAsync("tags")) rows.Add(row);
+        rows.Select(r => r.Line).Should().Equal(1, 2);
+        rows[0].Json.Should().Contain("\"name\":\"child\"");
+    }
+
+    [Theory]
+    [MemberData(nameof(Names), MemberType = typeof(HostileOriginalCorpus))]
+    public async Task A_hostile_file_fails_verification_and_opening_with_a_typed_error_that_names_what_is_wrong(string name)
+    {
+        var hostile = Named(name);
+        var path = Path.Combine(_folder, name + ".tar.gz");
+        await hostile.WriteAsync(path);
+
+        var verification = await OriginalBackupReader.VerifyAsync(path);
+        var opened = await OriginalBackupReader.OpenAsync(path, await CatalogAsync());
+
+        verification.IsValid.Should().BeFalse();
+        var error = verification.Issues.Should().Contain(i => i.Severity == IssueSeverity.Error && i.Code == hostile.Expected,
+            $"{name} is refused with {hostile.Expected}; the issues were: {string.Join(" | ", verification.Issues)}").Which;
+        foreach (var mention in hostile.Mentions) error.Message.Should().Contain(mention);
+        error.Suggestion.Should().NotBeNullOrWhiteSpace("every refusal says what to do");
+        opened.Source.Should().BeNull();
+        opened.Issues.Should().Contain(i => i.Severity == IssueSeverity.Error && i.Code == hostile.Expected);
+    }
+
+    [Fact]
+    public async Task Importing_any_hostile_file_is_refused_before_a_single_row_is_written()
+    {
+        await EngineHarness.GenerateDemoAsync(database.ConnectionString, 20);
+        var before = await EngineHarness.SnapshotAsync(database.ConnectionString);
+
+        foreach (var hostile in All)
+        {
+            var path = Path.Combine(_folder, hostile.Name + ".tar.gz");
+            await hostile.WriteAsync(path);
+
+            var result = await BackupImporter.ImportFileAsync(database.ConnectionString, path, new ImportOptions(ImportMode.Merge));
+
+            result.Outcome.Should().Be(ImportOutcome.Refused, hostile.Name);
+            result.Errors.Should().Contain(i => i.Code == hostile.Expected,
+                $"{hostile.Name} is refused with {hostile.Expected}; the errors were: {string.Join(" | ", result.Errors)}");
+        }
+        (await EngineHarness.SnapshotAsync(database.ConnectionString)).Should().Be(before, "no hostile file changes a row");
+    }
+
+    [Theory]
+    [InlineData("table-with-100k-columns")]
+    [InlineData("row-with-100k-undeclared-keys")]
+    public async Task A_row_of_a_hundred_thousand_columns_is_refused_in_seconds_not_minutes(string name)
+    {
+        var path = Path.Combine(_folder, name + ".tar.gz");
+        await Named(name).WriteAsync(path);
+        var catalog = await CatalogAsync();
+        var clock = Stopwatch.StartNew();
+
+        var verification = await OriginalBackupReader.VerifyAsync(path);
+        var opened = await OriginalBackupReader.OpenAsync(path, catalog);
+        if (opened.Source is { } source)
+        {
+            // Today's reader accepts the file; reading the row is where the time goes.
+            await using (source)
+                await foreach (var _ in source.ReadRowsAsync("tags")) { }
+        }
+
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10));
+        verification.IsValid.Should().BeFalse();
+        opened.Source.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Verification_stops_when_cancelled_instead_of_reading_on()
+    {
+        var path = Path.Combine(_folder, "many-rows.tar.gz");
+        await WriteManyRowsAsync(path, """{"name":"t","description":null,"name_i18n":null,"desc_i18n":null}""", 2_000_000, "2000000");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var clock = Stopwatch.StartNew();
+
+        var act = () => OriginalBackupReader.VerifyAsync(path, cancel.Token);
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2));
+    }
+
+    private async Task<DatabaseCatalog> CatalogAsync()
+    {
+        await using var conn = new NpgsqlConnection(database.ConnectionString);
+        await conn.OpenAsync();
+        return await DatabaseCatalog.ReadAsync(conn);
+    }
+}
+
+/// <summary>Runs alone, so that the memory the process allocates during a call is the call's.</summary>
+[CollectionDefinition(nameof(MemoryMeasurement), DisableParallelization = true)]
+public sealed class MemoryMeasurement;
+
+/// <summary>
+/// Bombs of the original format: small files that unpack far beyond their size or lie in their headers. Reading one
+/// allocates a bounded amount of memory, whatever the file claims; the bound is the total the call allocates (an
+/// upper bound on how much its peak adds), measured while no other test runs.
+/// </summary>
+[Collection(nameof(MemoryMeasurement))]
+public sealed class HostileOriginalFileMemoryTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IDisposable
+{
+    private const long MiB = 1 << 20;
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("crearis-bombs-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Theory]
+    [InlineData("pax-header-of-600-mib")]
+    [InlineData("pax-global-header-of-600-mib")]
+    [InlineData("gnu-long-name-of-600-mib")]
+    [InlineData("gnu-long-link-of-600-mib")]
+    public async Task A_tar_header_that_claims_600_MiB_is_refused_without_reading_it_into_memory(string name)
+    {
+        var path = Path.Combine(_folder, name + ".tar.gz");
+        await Named(name).WriteAsync(path);
+
+        var (verification, allocated) = await MeasureAsync(() => OriginalBackupReader.VerifyAsync(path));
+
+        allocated.Should().BeLessThan(16 * MiB);
+        new FileInfo(path).Length.Should().BeLessThan(4096, "the bomb is small; only its header lies");
+        verification.Issues.Should().Contain(i => i.Severity == IssueSeverity.Error && i.Code == IssueCode.TooLarge, string.Join(" | ", verification.Issues));
+    }
+
+    [Fact]
+    public async Task Ten_million_empty_rows_are_refused_without_holding_them_in_memory()
+    {
+        var path = Path.Combine(_folder, "empty-rows.tar.gz");
+        await WriteManyRowsAsync(path, "{}", 10_000_000, "10000000");
+
+        var (verification, allocated) = await MeasureAsync(() => OriginalBackupReader.VerifyAsync(path));
+
+        allocated.Should().BeLessThan(16 * MiB);
+        new FileInfo(path).Length.Should().BeLessThan(1 * MiB, "30 MB of {}, compress to almost nothing");
+        var error = verification.Issues.Should().Contain(i => i.Severity == IssueSeverity.Error && i.Code == IssueCode.BadTableFile,
+            string.Join(" | ", verification.Issues)).Which;
+        error.Message.Should().Contain("tags").And.Contain("row 1");
+    }
+
+    [Fact]
+    public async Task A_million_rows_under_a_row_count_of_two_are_counted_as_they_stream_past_and_refused()
+    {
+        var path = Path.Combine(_folder, "lying-row-count.tar.gz");
+        await WriteManyRowsAsync(path, """{"name":"t","description":null,"name_i18n":null,"desc_i18n":null}""", 1_000_000, "2");
+
+        var catalog = await CatalogAsync();
+
+        var (verification, allocated) = await MeasureAsync(() => OriginalBackupReader.VerifyAsync(path));
+        var (opened, allocatedOpening) = await MeasureAsync(() => OriginalBackupReader.OpenAsync(path, catalog));
+
+        allocated.Should().BeLessThan(16 * MiB, "64 MB of rows stream past");
+        allocatedOpening.Should().BeLessThan(16 * MiB);
+        var error = verification.Issues.Should().Contain(i => i.Severity == IssueSeverity.Error && i.Code == IssueCode.BadRowCount,
+            string.Join(" | ", verification.Issues)).Which;
+        error.Message.Should().Contain("tags").And.Contain("1000000").And.Contain("2");
+        opened.Source.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_row_longer_than_any_real_row_is_refused_when_it_passes_the_cap_not_when_it_ends()
+    {
+        var path = Path.Combine(_folder, "long-row.tar.gz");
+        await WriteValidAsync(path, tags: Encoding.UTF8.GetBytes(TagsFile(
+            rows: $$"""[{"name":"{{new string('a', 40 * (int)MiB)}}","description":null,"name_i18n":null,"desc_i18n":null},{"name":"b","description":null,"name_i18n":null,"desc_i18n":null}]""")));
+
+        var (verification, allocated) = await MeasureAsync(() => OriginalBackupReader.VerifyAsync(path));
+
+        allocated.Should().BeLessThan(48 * MiB, "the buffer grows to the row cap (16 MiB), not to the 40 MiB row");
+        var error = verification.Issues.Should().Contain(i => i.Severity == IssueSeverity.Error && i.Code == IssueCode.TooLarge,
+            string.Join(" | ", verification.Issues)).Which;
+        error.Message.Should().Contain("tags").And.Contain("row 1");
+    }
+
+    private static async Task<(T Result, long Allocated)> MeasureAsync<T>(Func<Task<T>> call)
+    {
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var result = await call();
+        return (result, GC.GetTotalAllocatedBytes(precise: true) - before);
+    }
+
+    private async Task<DatabaseCatalog> CatalogAsync()
+    {
+        await using var conn = new NpgsqlConnection(database.ConnectionString);
+        await conn.OpenAsync();
+        return await DatabaseCatalog.ReadAsync(conn);
+    }
+}
