@@ -120,7 +120,7 @@ public static class HostileOriginalCorpus
         {
             ("index-files-null", t => Index("null", $$"""{"tags.json":"{{Sha(t)}}"}"""), ["\"files\""]),
             ("index-file-name-null", t => Index("""{"tags":null}""", $$"""{"tags.json":"{{Sha(t)}}"}"""), ["tags"]),
-            ("index-checksums-null", t => Index("""{"tags":"tags.json"}""", "null"), ["tags.json"]),
+            ("index-checksums-null", t => Index("""{"tags":"tags.json"}""", "null"), ["\"checksums\""]),
             ("index-checksum-null", t => Index("""{"tags":"tags.json"}""", """{"tags.json":null}"""), ["tags.json"]),
             ("index-entities-null", t => Index("""{"tags":"tags.json"}""", $$"""{"tags.json":"{{Sha(t)}}"}""", entities: "null"), ["\"entities\""]),
             ("index-entity-null", t => Index("""{"tags":"tags.json"}""", $$"""{"tags.json":"{{Sha(t)}}"}""", entities: """["tags",null]"""), ["\"entities\""]),

@@ -16,23 +16,33 @@ public sealed record OriginalOpenResult(IBackupSource? Source, IReadOnlyList<Bac
 /// </summary>
 public static class OriginalBackupReader
 {
-    /// <summary>Reads the whole tarball (the original format's files are small JSON documents) and checks its structure and checksums.</summary>
+    /// <summary>Reads the tarball once, as a stream in bounded memory, and checks its structure, every row's shape and the checksums.</summary>
     public static async Task<OriginalVerification> VerifyAsync(string path, CancellationToken ct = default)
     {
-        using var archive = await OriginalArchive.ReadAsync(path, ct);
+        using var archive = await OriginalArchive.ReadAsync(path, keepRows: false, ct);
         return new OriginalVerification(archive.IsValid, archive.Summary, archive.Issues);
     }
 
-    /// <summary>Opens the tarball for import; the catalog (of the TARGET database) gives column types for converting values back.</summary>
+    /// <summary>
+    /// Checks the tarball as <see cref="VerifyAsync"/> does, in the same single pass keeping a copy of its table files in a
+    /// temporary file, and opens that copy for import; the catalog (of the TARGET database) gives column types for
+    /// converting values back.
+    /// </summary>
     public static async Task<OriginalOpenResult> OpenAsync(string path, DatabaseCatalog catalog, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var archive = await OriginalArchive.ReadAsync(path, ct);
-        if (!archive.IsValid)
+        var archive = await OriginalArchive.ReadAsync(path, keepRows: true, ct);
+        if (!archive.IsValid) return new OriginalOpenResult(null, archive.Issues);
+        try
+        {
+            // Link recovery reads the tables it needs from the copy; synchronous work, off the caller's thread.
+            var source = await Task.Run(() => OriginalBackupSource.Open(archive, catalog, ct), ct);
+            return new OriginalOpenResult(source, archive.Issues);
+        }
+        catch
         {
             archive.Dispose();
-            return new OriginalOpenResult(null, archive.Issues);
+            throw;
         }
-        return new OriginalOpenResult(new OriginalBackupSource(archive, catalog), archive.Issues);
     }
 }

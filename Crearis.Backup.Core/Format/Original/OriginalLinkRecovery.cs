@@ -28,8 +28,13 @@ internal sealed class OriginalLinkRecovery
     private readonly Dictionary<string, Dictionary<long, RowLinks>> _links = new(StringComparer.Ordinal);
     private readonly List<BackupIssue> _issues = [];
 
-    private OriginalLinkRecovery()
+    private readonly OriginalArchive _archive;
+    private readonly CancellationToken _ct;
+
+    private OriginalLinkRecovery(OriginalArchive archive, CancellationToken ct)
     {
+        _archive = archive;
+        _ct = ct;
     }
 
     public IReadOnlyList<BackupIssue> Issues => _issues;
@@ -38,18 +43,19 @@ internal sealed class OriginalLinkRecovery
     public RowLinks? For(string table, long line) =>
         _links.TryGetValue(table, out var rows) && rows.TryGetValue(line, out var links) ? links : null;
 
-    public static OriginalLinkRecovery Analyze(OriginalArchive archive)
+    /// <summary>Reads the tables recovery needs (tags, events, posts and their junctions) from the archive's checked copy.</summary>
+    public static OriginalLinkRecovery Analyze(OriginalArchive archive, CancellationToken ct = default)
     {
-        var recovery = new OriginalLinkRecovery();
+        var recovery = new OriginalLinkRecovery(archive, ct);
         if (archive.Table("tags") is { } tags) recovery.Recover(archive, tags);
         return recovery;
     }
 
     private void Recover(OriginalArchive archive, OriginalTable tagTable)
     {
-        var tags = ReadTags(tagTable);
+        var tags = ReadTags(Elements(tagTable));
         var caches = new[] { ("events", "events_tags", "event_id"), ("posts", "posts_tags", "post_id") }
-            .Select(c => new CacheTable(c.Item1, c.Item2, c.Item3, archive.Table(c.Item1) is { } t ? ReadCaches(t) : []))
+            .Select(c => new CacheTable(c.Item1, c.Item2, c.Item3, archive.Table(c.Item1) is { } t ? ReadCaches(Elements(t)) : []))
             .ToList();
 
         // ---- tag ids ← tags_ids + tags_display
@@ -88,7 +94,7 @@ internal sealed class OriginalLinkRecovery
     private void RecoverJunction(OriginalArchive archive, CacheTable cache, List<TagRow> tags, IReadOnlyDictionary<long, int> pinned)
     {
         if (archive.Table(cache.Junction) is not { } junction || junction.RowCount == 0) return;
-        var rows = ReadJunction(junction, cache.ParentColumn);
+        var rows = ReadJunction(Elements(junction), cache.ParentColumn);
         var groups = rows.Where(r => r.Parent is not null && r.Tag is not null)
             .GroupBy(r => r.Parent!.Value)
             .ToDictionary(g => g.Key, g => SetKey(g.Select(r => r.Tag!.Value)));
@@ -269,7 +275,7 @@ internal sealed class OriginalLinkRecovery
     {
         if (archive.Table("event_instructors") is not { } table || table.RowCount == 0) return;
         var proven = _links.GetValueOrDefault("events")?.Values.Select(l => l.Id!.Value).ToHashSet() ?? [];
-        var eventSide = ReadJunction(table, "event_id").Count(r => r.Parent is { } p && proven.Contains(p));
+        var eventSide = ReadJunction(Elements(table), "event_id").Count(r => r.Parent is { } p && proven.Contains(p));
         _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered,
             $"event_instructors: {table.RowCount} row(s) stay unresolvable: instructors carry no id in the file, and nothing pairs an instructor id with an instructor's xmlid " +
             $"(event_instructors.instructor_id and events.public_user are bare ids; users name their instructor by xmlid, without its id). " +
@@ -291,11 +297,15 @@ internal sealed class OriginalLinkRecovery
 
     private static string SetKey(IEnumerable<long> ids) => string.Join(", ", ids.Distinct().Order());
 
-    private static List<TagRow> ReadTags(OriginalTable table)
+    // Each row its own small document, kept as long as recovery needs it (junction rows' values are compared later).
+    private IEnumerable<JsonElement> Elements(OriginalTable table) =>
+        _archive.Rows(table, _ct).Select(bytes => JsonSerializer.Deserialize<JsonElement>(bytes));
+
+    private static List<TagRow> ReadTags(IEnumerable<JsonElement> table)
     {
         var rows = new List<TagRow>();
         var line = 0L;
-        foreach (var row in table.Rows.EnumerateArray())
+        foreach (var row in table)
         {
             line++;
             if (!row.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String) continue;
@@ -305,11 +315,11 @@ internal sealed class OriginalLinkRecovery
         return rows.GroupBy(r => r.Name, StringComparer.Ordinal).Where(g => g.Count() == 1).Select(g => g.Single()).ToList();
     }
 
-    private static List<CacheRow> ReadCaches(OriginalTable table)
+    private static List<CacheRow> ReadCaches(IEnumerable<JsonElement> table)
     {
         var rows = new List<CacheRow>();
         var line = 0L;
-        foreach (var row in table.Rows.EnumerateArray())
+        foreach (var row in table)
         {
             line++;
             var xmlid = row.TryGetProperty("xmlid", out var x) && x.ValueKind == JsonValueKind.String ? x.GetString() : null;
@@ -327,11 +337,11 @@ internal sealed class OriginalLinkRecovery
         return rows;
     }
 
-    private static List<JunctionRow> ReadJunction(OriginalTable table, string parentColumn)
+    private static List<JunctionRow> ReadJunction(IEnumerable<JsonElement> table, string parentColumn)
     {
         var rows = new List<JunctionRow>();
         var line = 0L;
-        foreach (var row in table.Rows.EnumerateArray())
+        foreach (var row in table)
         {
             line++;
             rows.Add(new JunctionRow(line, Number(row, parentColumn), Number(row, "tag_id"), row));
