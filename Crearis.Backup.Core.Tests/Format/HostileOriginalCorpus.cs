@@ -115,6 +115,18 @@ public static class HostileOriginalCorpus
             index: tags => BrokenUtf8(Index("""{"tags":"tags.json"}""", $$"""{"tags.json":"{{Sha(tags)}}"}""",
                 metadata: """{"timestamp":"2026-01-01T00:00:00.000Z","database":"t~st.db","description":"~"}""")))),
 
+        // Tar readers disagree on whether a folder's size is followed by data: what hides there is seen by some only.
+        Case("folder-with-data", IssueCode.CorruptArchive, ["./hidden/", "folder"], path => WriteValidAsync(path,
+            before: tar => tar.Entry("./hidden/", '5', new byte[1024]))),
+        Case("cut-off-inside-a-table-file", IssueCode.CorruptArchive, ["tags.json", "truncated"], async path =>
+        {
+            var rows = "[" + string.Join(",", Enumerable.Range(0, 2000).Select(i => $$"""{"name":"t{{i}}","description":"{{Guid.NewGuid()}}","name_i18n":null,"desc_i18n":null}""")) + "]";
+            await WriteValidAsync(path, tags: Utf8(TagsFile(rows: rows, rowCount: "2000")));
+            // The gzip stream ends quietly where it was cut; the tar entry ends short of the length its header gives.
+            var bytes = await File.ReadAllBytesAsync(path);
+            await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 2)]);
+        }),
+
         // ---- 3. null and repeated members of index.json
         .. new (string Name, Func<byte[], string> Index, string[] Mentions)[]
         {

@@ -229,7 +229,10 @@ internal sealed class TarGuardStream(Stream inner, TarLimits limits, bool leaveO
         if (key.Length > 0 && !_names.Add(key))
             throw new TarGuardException(IssueCode.DuplicateEntry,
                 $"{entry} occurs twice in the archive (./name and name count as one); which copy counts would be ambiguous", entry);
-        if (type == '5') size = 0;
+        // Tar readers disagree on whether a folder's size is followed by data (System.Formats.Tar reads none, others
+        // skip it): a header hidden there would be seen by some readers only, so no folder may claim a size.
+        if (type == '5' && size != 0)
+            throw new TarGuardException(IssueCode.CorruptArchive, $"the folder {entry} claims {Size(size)} of data; folders have none", entry);
         if (size > limits.MaxEntryBytes)
             throw new TarGuardException(IssueCode.TooLarge,
                 $"{entry} claims {Size(size)}, more than any file of a backup ({limits.MaxEntryBytes >> 20} MiB at most)", entry);
@@ -271,12 +274,18 @@ internal sealed class TarGuardStream(Stream inner, TarLimits limits, bool leaveO
         }
     }
 
+    // The sum of the header's bytes with the checksum field read as spaces; old writers summed signed bytes, so either counts.
     private bool ChecksumMatches()
     {
         if (!TryReadSize(_header.AsSpan(148, 8), out var stored)) return false;
-        long sum = 0;
-        for (var i = 0; i < Block; i++) sum += i is >= 148 and < 156 ? ' ' : _header[i];
-        return sum == stored;
+        long unsigned = 0, signed = 0;
+        for (var i = 0; i < Block; i++)
+        {
+            var b = i is >= 148 and < 156 ? (byte)' ' : _header[i];
+            unsigned += b;
+            signed += (sbyte)b;
+        }
+        return stored == unsigned || stored == signed;
     }
 
     // The name as System.Formats.Tar puts it together: ustar's prefix + "/" + name ("ustar\0" magic); GNU ("ustar  ") has no prefix.

@@ -164,7 +164,8 @@ internal sealed class OriginalArchive : IDisposable
             {
                 ct.ThrowIfCancellationRequested();
                 _entries++;
-                if (entry.EntryType == TarEntryType.Directory) continue;
+                // Folders, and global attributes (some tar writers put one first; the guard kept it small), hold no table.
+                if (entry.EntryType is TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes) continue;
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
                 {
                     // The guard refuses these first; this holds should the tar reader ever see an entry differently.
@@ -244,7 +245,9 @@ internal sealed class OriginalArchive : IDisposable
             _spool?.Write(chunk);
             bytes += chunk.Length;
         });
-        if (scan.Problem is null && bytes != length)
+        // Short of the entry's length, with nothing left to read: the archive was cut off here (whatever the scan made of
+        // the cut-off JSON). A scan that stopped at a problem leaves bytes unread instead.
+        if (bytes < length && data.Read(new byte[1]) == 0 || scan.Problem is null && bytes != length)
         {
             _issues.Add(Corrupt($"{FileName} ends in the middle of {entryName}; the archive is truncated."));
             return null;
