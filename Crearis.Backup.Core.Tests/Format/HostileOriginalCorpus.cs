@@ -111,6 +111,11 @@ public static class HostileOriginalCorpus
             tags: BrokenUtf8(TagsFile(rows: """[{"name":"ch~ld","description":null,"name_i18n":null,"desc_i18n":null},{"name":"b","description":null,"name_i18n":null,"desc_i18n":null}]""")))),
         Case("broken-utf8-in-a-table-name", IssueCode.BadTableFile, ["tags.json", "UTF-8"], path => WriteValidAsync(path,
             tags: BrokenUtf8(TagsFile().Replace("\"tableName\":\"tags\"", "\"tableName\":\"ta~s\"", StringComparison.Ordinal)))),
+        // Escapes can spell a lone surrogate, which no text holds (PostgreSQL's jsonb refuses it, reading it as a string throws).
+        Case("lone-surrogate-in-a-value", IssueCode.BadTableFile, ["tags", "row 1", "surrogate"], path => WriteValidAsync(path,
+            tags: Utf8(TagsFile(rows: """[{"name":"ch\ud800ld","description":null,"name_i18n":null,"desc_i18n":null},{"name":"b","description":null,"name_i18n":null,"desc_i18n":null}]""")))),
+        Case("lone-surrogate-in-a-table-name", IssueCode.BadTableFile, ["tags.json", "tableName"], path => WriteValidAsync(path,
+            tags: Utf8(TagsFile().Replace("\"tableName\":\"tags\"", "\"tableName\":\"ta\\udc00s\"", StringComparison.Ordinal)))),
         Case("broken-utf8-in-the-index", IssueCode.BadIndex, ["index.json", "UTF-8"], path => WriteValidAsync(path,
             index: tags => BrokenUtf8(Index("""{"tags":"tags.json"}""", $$"""{"tags.json":"{{Sha(tags)}}"}""",
                 metadata: """{"timestamp":"2026-01-01T00:00:00.000Z","database":"t~st.db","description":"~"}""")))),

@@ -80,14 +80,14 @@ internal sealed class OriginalTableScanner
         {
             if (!Next(ref reader, "it ends inside a table", label, name)) return false;
             if (reader.TokenType == JsonTokenType.EndObject) break;
-            var member = reader.GetString()!;
-            if (!seen.Add(member)) return BadFile(label, $"the member \"{member}\" occurs twice; which one counts would be ambiguous.", name);
+            if (Text(ref reader) is not { } member) return BadFile(label, "a member's name is not valid text (an escaped lone surrogate).", name);
+            if (!seen.Add(member)) return BadFile(label, $"the member \"{Shorten(member)}\" occurs twice; which one counts would be ambiguous.", name);
             if (!Next(ref reader, "it ends inside a table")) return false;
             switch (member)
             {
                 case "tableName" when reader.TokenType == JsonTokenType.String:
-                    name = reader.GetString()!;
-                    if (name.Length == 0) return BadFile(label, "its \"tableName\" is empty.", null);
+                    name = Text(ref reader);
+                    if (name is not { Length: > 0 }) return BadFile(label, "its \"tableName\" is empty or not valid text.", null);
                     if (isDetail) label = $"{_file} (detail table {name})";
                     break;
                 case "rowCount" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var count) && count >= 0:
@@ -98,8 +98,8 @@ internal sealed class OriginalTableScanner
                     while (Next(ref reader, "it ends inside \"columns\"") && reader.TokenType != JsonTokenType.EndArray)
                     {
                         if (reader.TokenType != JsonTokenType.String) return BadFile(label, "its \"columns\" holds something other than column names.", name);
-                        var column = reader.GetString()!;
-                        if (!index.TryAdd(column, columns.Count)) return BadFile(label, $"its \"columns\" names \"{column}\" twice.", name);
+                        if (Text(ref reader) is not { } column) return BadFile(label, "a name in its \"columns\" is not valid text.", name);
+                        if (!index.TryAdd(column, columns.Count)) return BadFile(label, $"its \"columns\" names \"{Shorten(column)}\" twice.", name);
                         columns.Add(column);
                         if (columns.Count > OriginalLimits.MaxColumns)
                             return Fail(IssueCode.TooLarge, $"{label}: table {name ?? "?"} declares more than {OriginalLimits.MaxColumns} columns, more than PostgreSQL allows a table.", name);
@@ -128,7 +128,7 @@ internal sealed class OriginalTableScanner
                     when !(member is "detailTables" && isDetail) && !(member is "parentKey" && !isDetail):
                     return BadFile(label, $"its \"{member}\" is not {Expected(member)}.", name);
                 default:
-                    return BadFile(label, $"it has the member \"{member}\", which the original exporter does not write.", name);
+                    return BadFile(label, $"it has the member \"{Shorten(member)}\", which the original exporter does not write.", name);
             }
         }
         if (name is null) return BadFile(label, "it has no \"tableName\".", null);
@@ -177,6 +177,8 @@ internal sealed class OriginalTableScanner
                 BadFile(label, $"row {line} of {table} is not a JSON object.", table);
                 return -1;
             }
+            // Pinned, the row stays in the buffer until it ends: a row longer than the cap is refused here, as reading it for
+            // import would have to hold it whole.
             _chunks.Pin(ref reader);
             var present = 0;
             while (NextInRow(ref reader, label, table, line) && reader.TokenType != JsonTokenType.EndObject)
@@ -194,7 +196,7 @@ internal sealed class OriginalTableScanner
                 }
                 if (seenIn[key] == line)
                 {
-                    BadFile(label, $"row {line} of {table} holds the key \"{name.Value.Span}\" twice; which value counts would be ambiguous.", table);
+                    BadFile(label, $"row {line} of {table} holds the key \"{Shorten(name.Value.Span)}\" twice; which value counts would be ambiguous.", table);
                     return -1;
                 }
                 seenIn[key] = line;
@@ -236,6 +238,19 @@ internal sealed class OriginalTableScanner
             if (reader.ValueSpan.Length <= _name.Length)
                 return _name.AsMemory(0, reader.CopyString(_name));
             return reader.GetString()!.AsMemory();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    // A string token as text; null when its escapes spell a lone surrogate, which reading it as text would throw on.
+    private static string? Text(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
         }
         catch (InvalidOperationException)
         {
