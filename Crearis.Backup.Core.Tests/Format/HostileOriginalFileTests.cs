@@ -111,6 +111,63 @@ public sealed class HostileOriginalFileTests(CrearisDatabaseFixture database) : 
     }
 
     [Fact]
+    public async Task Columns_the_target_lacks_cost_one_lookup_each_and_are_reported_once_per_column_not_once_per_row()
+    {
+        var path = Path.Combine(_folder, "wide.tar.gz");
+        await WriteWideAsync(path, rows: 2000);
+        var clock = Stopwatch.StartNew();
+
+        var opened = await OriginalBackupReader.OpenAsync(path, await CatalogAsync());
+        await using var source = opened.Source!;
+        var read = 0;
+        await foreach (var _ in source.ReadRowsAsync("tags")) read++;
+
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(6), "1596 unknown columns in 2000 rows are 3.2M lookups, not 2.5G comparisons");
+        read.Should().Be(2000);
+        var unknown = source.Issues.Where(i => i.Code == IssueCode.UnknownColumn).ToList();
+        unknown.Should().HaveCount(WideExtraColumns);
+        unknown.Should().OnlyContain(i => i.Table == "tags" && i.Message.StartsWith($"tags.{i.Column} "));
+    }
+
+    [Fact]
+    public async Task Reading_rows_stops_at_the_next_row_once_cancelled()
+    {
+        var path = Path.Combine(_folder, "wide-cancelled.tar.gz");
+        await WriteWideAsync(path, rows: 2000);
+        var opened = await OriginalBackupReader.OpenAsync(path, await CatalogAsync());
+        await using var source = opened.Source!;
+        using var cancel = new CancellationTokenSource();
+        var read = 0;
+        var clock = Stopwatch.StartNew();
+
+        var act = async () =>
+        {
+            await foreach (var _ in source.ReadRowsAsync("tags", cancel.Token))
+            {
+                read++;
+                await cancel.CancelAsync();
+            }
+        };
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        read.Should().Be(1);
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2), "a table is converted row by row, not whole before its first row");
+    }
+
+    // As many columns as a table may have (1600, PostgreSQL's limit and the reader's cap), less the four of tags.
+    private const int WideExtraColumns = 1596;
+
+    // tags with as many columns as a table may have: its four, and 1596 the target does not have.
+    private static Task WriteWideAsync(string path, int rows)
+    {
+        var extra = Enumerable.Range(0, WideExtraColumns).Select(i => $"extra_{i}").ToList();
+        var columns = "[\"name\",\"description\",\"name_i18n\",\"desc_i18n\"," + string.Join(",", extra.Select(c => $"\"{c}\"")) + "]";
+        var tail = string.Concat(extra.Select(c => $",\"{c}\":1"));
+        var body = "[" + string.Join(",", Enumerable.Range(0, rows).Select(i => $$"""{"name":"t{{i}}","description":null,"name_i18n":null,"desc_i18n":null{{tail}}}""")) + "]";
+        return WriteValidAsync(path, tags: Encoding.UTF8.GetBytes(TagsFile(rows: body, columns: columns, rowCount: rows.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+    }
+
+    [Fact]
     public async Task Verification_stops_when_cancelled_instead_of_reading_on()
     {
         var path = Path.Combine(_folder, "many-rows.tar.gz");
@@ -142,7 +199,8 @@ public sealed class MemoryMeasurement;
 /// upper bound on how much its peak adds), measured while no other test runs.
 /// </summary>
 [Collection(nameof(MemoryMeasurement))]
-public sealed class HostileOriginalFileMemoryTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IDisposable
+public sealed class HostileOriginalFileMemoryTests(CrearisDatabaseFixture database, Xunit.Abstractions.ITestOutputHelper output)
+    : IClassFixture<CrearisDatabaseFixture>, IDisposable
 {
     private const long MiB = 1 << 20;
 
@@ -216,11 +274,14 @@ public sealed class HostileOriginalFileMemoryTests(CrearisDatabaseFixture databa
         error.Message.Should().Contain("tags").And.Contain("row 1");
     }
 
-    private static async Task<(T Result, long Allocated)> MeasureAsync<T>(Func<Task<T>> call)
+    private async Task<(T Result, long Allocated)> MeasureAsync<T>(Func<Task<T>> call)
     {
         var before = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
         var result = await call();
-        return (result, GC.GetTotalAllocatedBytes(precise: true) - before);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB in {clock.Elapsed.TotalSeconds:F2} s");
+        return (result, allocated);
     }
 
     private async Task<DatabaseCatalog> CatalogAsync()
