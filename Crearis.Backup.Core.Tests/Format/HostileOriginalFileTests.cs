@@ -113,27 +113,49 @@ public sealed class HostileOriginalFileTests(CrearisDatabaseFixture database) : 
     [Fact]
     public async Task Columns_the_target_lacks_cost_one_lookup_each_and_are_reported_once_per_column_not_once_per_row()
     {
-        var path = Path.Combine(_folder, "wide.tar.gz");
-        await WriteWideAsync(path, rows: 2000);
-        var opened = await OriginalBackupReader.OpenAsync(path, await CatalogAsync());
-        await using var source = opened.Source!;
-        var read = 0;
-        var clock = Stopwatch.StartNew();
+        // The same number of values twice: 2000 rows of 1596 unknown columns, and 8000 rows of 396. Looked up once each,
+        // both take about as long; searched for in a list of the unknown columns met so far, the wide rows take about
+        // four times as long (columns² per row). Timing both under the same load makes the comparison a ratio.
+        var wide = Path.Combine(_folder, "wide.tar.gz");
+        var narrow = Path.Combine(_folder, "narrow.tar.gz");
+        await WriteWideAsync(wide, rows: 2000, extraColumns: WideExtraColumns);
+        await WriteWideAsync(narrow, rows: 8000, extraColumns: 396);
 
-        await foreach (var _ in source.ReadRowsAsync("tags")) read++;
+        var (wideTime, wideRows, wideIssues) = await ReadTagsAsync(wide);
+        var (narrowTime, narrowRows, _) = await ReadTagsAsync(narrow);
 
-        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "1596 unknown columns in 2000 rows are 3.2M lookups, not 2.5G comparisons");
-        read.Should().Be(2000);
-        var unknown = source.Issues.Where(i => i.Code == IssueCode.UnknownColumn).ToList();
+        wideRows.Should().Be(2000);
+        narrowRows.Should().Be(8000);
+        wideTime.Should().BeLessThan(narrowTime * 2, $"reading rows is linear in their values (wide {wideTime}, narrow {narrowTime})");
+        var unknown = wideIssues.Where(i => i.Code == IssueCode.UnknownColumn).ToList();
         unknown.Should().HaveCount(WideExtraColumns);
         unknown.Should().OnlyContain(i => i.Table == "tags" && i.Message.StartsWith($"tags.{i.Column} "));
+    }
+
+    /// <summary>Opens the file and reads all rows of tags, twice; the faster reading (not the opening) is timed.</summary>
+    private async Task<(TimeSpan Time, int Rows, IReadOnlyList<BackupIssue> Issues)> ReadTagsAsync(string path)
+    {
+        var best = TimeSpan.MaxValue;
+        var rows = 0;
+        IReadOnlyList<BackupIssue> issues = [];
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var opened = await OriginalBackupReader.OpenAsync(path, await CatalogAsync());
+            await using var source = opened.Source!;
+            rows = 0;
+            var clock = Stopwatch.StartNew();
+            await foreach (var _ in source.ReadRowsAsync("tags")) rows++;
+            best = clock.Elapsed < best ? clock.Elapsed : best;
+            issues = source.Issues;
+        }
+        return (best, rows, issues);
     }
 
     [Fact]
     public async Task Reading_rows_stops_at_the_next_row_once_cancelled()
     {
         var path = Path.Combine(_folder, "wide-cancelled.tar.gz");
-        await WriteWideAsync(path, rows: 2000);
+        await WriteWideAsync(path, rows: 2000, extraColumns: WideExtraColumns);
         var opened = await OriginalBackupReader.OpenAsync(path, await CatalogAsync());
         await using var source = opened.Source!;
         using var cancel = new CancellationTokenSource();
@@ -157,10 +179,10 @@ public sealed class HostileOriginalFileTests(CrearisDatabaseFixture database) : 
     // As many columns as a table may have (1600, PostgreSQL's limit and the reader's cap), less the four of tags.
     private const int WideExtraColumns = 1596;
 
-    // tags with as many columns as a table may have: its four, and 1596 the target does not have.
-    private static Task WriteWideAsync(string path, int rows)
+    // tags with its four columns and as many more that the target does not have.
+    private static Task WriteWideAsync(string path, int rows, int extraColumns)
     {
-        var extra = Enumerable.Range(0, WideExtraColumns).Select(i => $"extra_{i}").ToList();
+        var extra = Enumerable.Range(0, extraColumns).Select(i => $"extra_{i}").ToList();
         var columns = "[\"name\",\"description\",\"name_i18n\",\"desc_i18n\"," + string.Join(",", extra.Select(c => $"\"{c}\"")) + "]";
         var tail = string.Concat(extra.Select(c => $",\"{c}\":1"));
         var body = "[" + string.Join(",", Enumerable.Range(0, rows).Select(i => $$"""{"name":"t{{i}}","description":null,"name_i18n":null,"desc_i18n":null{{tail}}}""")) + "]";

@@ -28,6 +28,9 @@ internal sealed class OriginalLinkRecovery
     private readonly Dictionary<string, Dictionary<long, RowLinks>> _links = new(StringComparer.Ordinal);
     private readonly List<BackupIssue> _issues = [];
 
+    /// <summary>Rows and ids named one by one in a message, at most; past it a count stands for the rest.</summary>
+    private const int ListedRows = 50;
+
     private readonly OriginalArchive _archive;
     private readonly CancellationToken _ct;
 
@@ -59,26 +62,38 @@ internal sealed class OriginalLinkRecovery
             .ToList();
 
         // ---- tag ids ← tags_ids + tags_display
-        var solver = new TagIdSolver(tags.Count);
+        var labels = new LabelIndex(tags);
+        var solver = new TagIdSolver(tags.Count, _ct);
         foreach (var cache in caches)
         {
+            var inconsistent = 0;
             foreach (var row in cache.Rows.Where(r => r.Ids is { Count: > 0 }))
             {
-                if (Contradiction(row, tags) is { } why)
+                if (Contradiction(row, labels) is { } why)
                 {
-                    _issues.Add(BackupIssue.Warning(IssueCode.TagCacheInconsistent,
-                        $"{cache.Table} {row.Key}: tags_ids [{string.Join(", ", row.Ids!)}] and tags_display [{string.Join(", ", row.Labels ?? [])}] disagree ({why}); this row proves nothing about tag ids.",
-                        "Check the row's tags after the import; the platform recomputes both columns from the links that are imported.",
-                        cache.Table, row.Key, "tags_display"));
+                    // Each such row is named up to a point; past it, a count says how many more there are.
+                    if (++inconsistent <= ListedRows)
+                    {
+                        _issues.Add(BackupIssue.Warning(IssueCode.TagCacheInconsistent,
+                            $"{cache.Table} {row.Key}: tags_ids [{string.Join(", ", row.Ids!)}] and tags_display [{string.Join(", ", row.Labels ?? [])}] disagree ({why}); this row proves nothing about tag ids.",
+                            "Check the row's tags after the import; the platform recomputes both columns from the links that are imported.",
+                            cache.Table, row.Key, "tags_display"));
+                    }
                     row.Consistent = false;
                     continue;
                 }
-                solver.AddRow(row.Ids!, row.Labels!, t => tags[t].Label(row.Lang));
+                solver.AddRow(row.Ids!, row.Labels!, label => labels.Showing(row.Lang, label));
+            }
+            if (inconsistent > ListedRows)
+            {
+                _issues.Add(BackupIssue.Warning(IssueCode.TagCacheInconsistent,
+                    $"{cache.Table}: {inconsistent - ListedRows} more rows whose tags_ids and tags_display disagree prove nothing about tag ids.",
+                    "Check the rows' tags after the import; the platform recomputes both columns from the links that are imported.", cache.Table));
             }
         }
         var solved = solver.Solve();
         var pinned = solved.Pinned;
-        ReportTags(tagTable, tags, caches, solved);
+        ReportTags(tagTable, tags, labels, caches, solved);
 
         var tagLinks = new Dictionary<long, RowLinks>();
         foreach (var (id, t) in pinned) tagLinks[tags[t].Line] = new RowLinks(id, []);
@@ -245,7 +260,7 @@ internal sealed class OriginalLinkRecovery
             .ToHashSet(StringComparer.Ordinal);
     }
 
-    private void ReportTags(OriginalTable tagTable, List<TagRow> tags, List<CacheTable> caches, SolverResult solved)
+    private void ReportTags(OriginalTable tagTable, List<TagRow> tags, LabelIndex labels, List<CacheTable> caches, SolverResult solved)
     {
         var cacheRows = caches.Sum(c => c.Rows.Count(r => r.Ids is { Count: > 0 } && r.Consistent));
         _issues.Add(BackupIssue.Warning(solved.Pinned.Count > 0 ? IssueCode.LinkRecovered : IssueCode.LinkNotRecovered,
@@ -253,18 +268,20 @@ internal sealed class OriginalLinkRecovery
             "(every assignment of ids to tags consistent with those rows agrees on them); links by tag id (posts.tag_ids, the junction rows) resolve through them.",
             null, tagTable.Name));
         var used = solved.Pinned.Values.ToHashSet();
-        var candidates = solved.Unpinned;
+        // The ids left open, named up to a point (every unpinned tag's message names them).
+        var candidates = string.Join(", ", solved.Unpinned.Take(ListedRows)) + (solved.Unpinned.Count > ListedRows ? ", …" : "");
         // A tag whose label no consistent row shows is listed by no event or post at all.
         var listed = caches.SelectMany(c => c.Rows.Where(r => r.Ids is { Count: > 0 } && r.Consistent))
-            .SelectMany(r => r.Labels!.Select(l => (r.Lang, Label: l))).ToHashSet();
+            .SelectMany(r => r.Labels!.Select(l => (r.Lang, Label: l))).ToHashSet()
+            .SelectMany(l => labels.Showing(l.Lang, l.Label)).ToHashSet();
         foreach (var (tag, t) in tags.Select((tag, t) => (tag, t)).Where(p => !used.Contains(p.t)))
         {
             var why = solved.State switch
             {
                 SolverState.Contradictory => "the cached tag lists of events and posts contradict each other, so no tag id is pinned",
-                _ when !listed.Any(l => tag.Label(l.Lang) == l.Label) => "no event or post lists it, so nothing in the file names its id",
-                SolverState.Undecided => $"its id could not be decided (the ids [{string.Join(", ", candidates)}] were left open)",
-                _ => $"the events and posts that list it leave its id open: another tag could have it just as well (ids left open: [{string.Join(", ", candidates)}])",
+                _ when !listed.Contains(t) => "no event or post lists it, so nothing in the file names its id",
+                SolverState.Undecided => $"its id could not be decided (the ids [{candidates}] were left open)",
+                _ => $"the events and posts that list it leave its id open: another tag could have it just as well (ids left open: [{candidates}])",
             };
             _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered, $"tags {tag.Name}: source id unknown: {why}.",
                 "Links to this tag are not imported; set them by hand after the import.", tagTable.Name, tag.Name));
@@ -285,13 +302,12 @@ internal sealed class OriginalLinkRecovery
     }
 
     // Why the row's ids and labels cannot describe the same tags, or null when they can.
-    private static string? Contradiction(CacheRow row, List<TagRow> tags)
+    private static string? Contradiction(CacheRow row, LabelIndex labels)
     {
         if (row.Labels is null) return "tags_display is not a list of texts";
         if (row.Ids!.Count != row.Labels.Count) return $"{row.Ids.Count} ids but {row.Labels.Count} labels";
         if (row.Ids.Distinct().Count() != row.Ids.Count) return "an id occurs twice";
-        var known = tags.Select(t => t.Label(row.Lang)).ToHashSet(StringComparer.Ordinal);
-        var strangers = row.Labels.Where(l => !known.Contains(l)).ToList();
+        var strangers = row.Labels.Where(l => labels.Showing(row.Lang, l).Count == 0).ToList();
         return strangers.Count > 0 ? $"no tag shows the label {string.Join(", ", strangers.Select(s => $"\"{s}\""))} in language {row.Lang ?? "(none)"}" : null;
     }
 
@@ -351,6 +367,47 @@ internal sealed class OriginalLinkRecovery
 
     private static long? Number(JsonElement row, string column) =>
         row.TryGetProperty(column, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : null;
+
+    /// <summary>
+    /// Which tags show a label in a language (<see cref="TagRow.Label"/>), found by lookup: a file may hold many tags and
+    /// many rows, and going through every tag for every row would cost their product.
+    /// </summary>
+    private sealed class LabelIndex
+    {
+        private readonly Dictionary<string, List<int>> _byName = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string Lang, string Label), List<int>> _byTranslation = [];
+        // The tags whose name_i18n gives a label in a language: they show it there instead of their name.
+        private readonly HashSet<(int Tag, string Lang)> _translated = [];
+
+        public LabelIndex(List<TagRow> tags)
+        {
+            for (var t = 0; t < tags.Count; t++)
+            {
+                Add(_byName, tags[t].Name, t);
+                if (tags[t].I18n.ValueKind != JsonValueKind.Object) continue;
+                foreach (var translation in tags[t].I18n.EnumerateObject())
+                {
+                    if (translation.Value.ValueKind == JsonValueKind.Null) continue;
+                    _translated.Add((t, translation.Name));
+                    Add(_byTranslation, (translation.Name, tags[t].Label(translation.Name)), t);
+                }
+            }
+        }
+
+        public IReadOnlyList<int> Showing(string? lang, string label)
+        {
+            var tags = new List<int>();
+            if (lang is not null && _byTranslation.TryGetValue((lang, label), out var translated)) tags.AddRange(translated);
+            if (_byName.TryGetValue(label, out var named)) tags.AddRange(named.Where(t => lang is null || !_translated.Contains((t, lang))));
+            return tags;
+        }
+
+        private static void Add<TKey>(Dictionary<TKey, List<int>> index, TKey key, int tag) where TKey : notnull
+        {
+            if (index.TryGetValue(key, out var list)) list.Add(tag);
+            else index[key] = [tag];
+        }
+    }
 
     /// <param name="I18n">name_i18n as exported (an object of language → label), or undefined/null.</param>
     private sealed record TagRow(long Line, string Name, JsonElement I18n)
