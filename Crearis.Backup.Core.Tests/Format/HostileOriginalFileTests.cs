@@ -111,44 +111,21 @@ public sealed class HostileOriginalFileTests(CrearisDatabaseFixture database) : 
     }
 
     [Fact]
-    public async Task Columns_the_target_lacks_cost_one_lookup_each_and_are_reported_once_per_column_not_once_per_row()
+    public async Task Columns_the_target_lacks_are_reported_once_per_column_not_once_per_row()
     {
-        // The same number of values twice: 2000 rows of 1596 unknown columns, and 8000 rows of 396. Looked up once each,
-        // both take about as long; searched for in a list of the unknown columns met so far, the wide rows take about
-        // four times as long (columns² per row). Timing both under the same load makes the comparison a ratio.
-        var wide = Path.Combine(_folder, "wide.tar.gz");
-        var narrow = Path.Combine(_folder, "narrow.tar.gz");
-        await WriteWideAsync(wide, rows: 2000, extraColumns: WideExtraColumns);
-        await WriteWideAsync(narrow, rows: 8000, extraColumns: 396);
-
-        var (wideTime, wideRows, wideIssues) = await ReadTagsAsync(wide);
-        var (narrowTime, narrowRows, _) = await ReadTagsAsync(narrow);
-
-        wideRows.Should().Be(2000);
-        narrowRows.Should().Be(8000);
-        wideTime.Should().BeLessThan(narrowTime * 2, $"reading rows is linear in their values (wide {wideTime}, narrow {narrowTime})");
-        var unknown = wideIssues.Where(i => i.Code == IssueCode.UnknownColumn).ToList();
-        unknown.Should().HaveCount(WideExtraColumns);
-        unknown.Should().OnlyContain(i => i.Table == "tags" && i.Message.StartsWith($"tags.{i.Column} "));
-    }
-
-    /// <summary>Opens the file and reads all rows of tags, twice; the faster reading (not the opening) is timed.</summary>
-    private async Task<(TimeSpan Time, int Rows, IReadOnlyList<BackupIssue> Issues)> ReadTagsAsync(string path)
-    {
-        var best = TimeSpan.MaxValue;
+        var path = Path.Combine(_folder, "wide.tar.gz");
+        await WriteWideAsync(path, rows: 2000, extraColumns: WideExtraColumns);
+        var opened = await OriginalBackupReader.OpenAsync(path, await CatalogAsync());
+        await using var source = opened.Source!;
         var rows = 0;
-        IReadOnlyList<BackupIssue> issues = [];
-        for (var attempt = 0; attempt < 2; attempt++)
-        {
-            var opened = await OriginalBackupReader.OpenAsync(path, await CatalogAsync());
-            await using var source = opened.Source!;
-            rows = 0;
-            var clock = Stopwatch.StartNew();
-            await foreach (var _ in source.ReadRowsAsync("tags")) rows++;
-            best = clock.Elapsed < best ? clock.Elapsed : best;
-            issues = source.Issues;
-        }
-        return (best, rows, issues);
+
+        await foreach (var _ in source.ReadRowsAsync("tags")) rows++;
+        await foreach (var _ in source.ReadRowsAsync("tags")) { }
+
+        rows.Should().Be(2000);
+        var unknown = source.Issues.Where(i => i.Code == IssueCode.UnknownColumn).ToList();
+        unknown.Should().HaveCount(WideExtraColumns, "one issue per column, however many rows hold it and however often the table is read");
+        unknown.Should().OnlyContain(i => i.Table == "tags" && i.Message.StartsWith($"tags.{i.Column} "));
     }
 
     [Fact]
