@@ -82,7 +82,7 @@ internal sealed class OriginalLinkRecovery
                     row.Consistent = false;
                     continue;
                 }
-                solver.AddRow(row.Ids!, row.Labels!, label => labels.Showing(row.Lang, label));
+                solver.AddRow(row.Ids!, row.Labels!, row.Lang, t => tags[t].Label(row.Lang), label => labels.Showing(row.Lang, label));
             }
             if (inconsistent > ListedRows)
             {

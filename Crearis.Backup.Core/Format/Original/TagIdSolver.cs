@@ -25,6 +25,7 @@ internal sealed class TagIdSolver
     private readonly int _tagCount;
     private readonly CancellationToken _ct;
     private readonly List<Constraint> _rows = [];
+    private readonly HashSet<string> _distinct = new(StringComparer.Ordinal);
     private readonly List<long> _ids = [];
     private readonly Dictionary<long, int> _idIndex = [];
     private readonly List<List<(int Row, int Position)>> _rowsOfId = [];
@@ -40,22 +41,18 @@ internal sealed class TagIdSolver
 
     private bool OverBudget => _work > WorkBudget || _ids.Count > MaxIds;
 
-    /// <summary>One cached list: its ids, and which tags would show each of its labels in this row (the others show none of them).</summary>
-    public void AddRow(IReadOnlyList<long> ids, IReadOnlyList<string> labels, Func<string, IReadOnlyList<int>> tagsShowing)
+    /// <summary>One cached list: its ids, its labels, the label each tag would show in this row, and the tags that show a label.</summary>
+    /// <param name="language">The row's language: rows alike in it, their ids and their labels say the same and count once.</param>
+    public void AddRow(IReadOnlyList<long> ids, IReadOnlyList<string> labels, string? language, Func<int, string> labelOf,
+        Func<string, IReadOnlyList<int>> tagsShowing)
     {
         _ct.ThrowIfCancellationRequested();
         if (OverBudget) return;
+        _work += ids.Count + labels.Count + 1;
+        if (!_distinct.Add($"{language}\u0001{string.Join(",", ids.Order())}\u0001{string.Join("\u0002", labels.Order(StringComparer.Ordinal))}")) return;
         var need = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var label in labels) need[label] = need.GetValueOrDefault(label) + 1;
-        // Only the tags that show one of the row's labels: a row does not cost every tag of the file.
-        var tagLabel = new Dictionary<int, string>();
-        foreach (var label in need.Keys)
-        {
-            var tags = tagsShowing(label);
-            _work += tags.Count + 1;
-            foreach (var t in tags) tagLabel[t] = label;
-        }
-        var row = new Constraint(need, tagLabel, []);
+        var row = new Constraint(need, labelOf, tagsShowing, []);
         _rows.Add(row);
         foreach (var id in ids)
         {
@@ -76,13 +73,16 @@ internal sealed class TagIdSolver
         if (OverBudget) return new SolverResult(SolverState.Undecided, new Dictionary<long, int>(), _ids.ToList());
         // Distinct ids are distinct tags: more ids than tags admit no assignment.
         if (_ids.Count > _tagCount) return new SolverResult(SolverState.Contradictory, new Dictionary<long, int>(), _ids.ToList());
-        // An id's candidates: the tags that show a label in every row of the id (from its row with the fewest).
+        // An id's candidates: the tags that show one of its first row's labels there and one of every other row's labels
+        // in that row. Found by lookup, so a row does not cost every tag of the file.
         var domains = _ids.Select((_, v) =>
         {
-            var rows = _rowsOfId[v].Select(r => _rows[r.Row].TagLabel).OrderBy(l => l.Count).ToList();
-            _work += rows.Sum(l => (long)l.Count);
-            return rows[0].Keys.Where(t => rows.All(l => l.ContainsKey(t))).Order().ToList();
+            var rows = _rowsOfId[v].Select(r => _rows[r.Row]).ToList();
+            var first = rows[0].Need.Keys.SelectMany(rows[0].TagsShowing).Distinct().ToList();
+            _work += (long)first.Count * rows.Count;
+            return OverBudget ? [] : first.Where(t => rows.All(r => r.Need.ContainsKey(r.LabelOf(t)))).Order().ToList();
         }).ToList();
+        if (OverBudget) return new SolverResult(SolverState.Undecided, new Dictionary<long, int>(), _ids.ToList());
         var first = Search(domains);
         if (first.Outcome != SearchOutcome.Found)
             return new SolverResult(first.Outcome == SearchOutcome.None ? SolverState.Contradictory : SolverState.Undecided,
@@ -174,7 +174,7 @@ internal sealed class TagIdSolver
         _work += _rowsOfId[v].Count;
         foreach (var (r, _) in _rowsOfId[v])
         {
-            var label = _rows[r].TagLabel[t];
+            var label = _rows[r].LabelOf(t);
             if ((counts[r]?.GetValueOrDefault(label) ?? 0) >= _rows[r].Need[label]) return false;
         }
         return true;
@@ -186,14 +186,14 @@ internal sealed class TagIdSolver
         used[t] = delta > 0;
         foreach (var (r, _) in _rowsOfId[v])
         {
-            var label = _rows[r].TagLabel[t];
+            var label = _rows[r].LabelOf(t);
             var count = counts[r] ??= new Dictionary<string, int>(StringComparer.Ordinal);
             count[label] = count.GetValueOrDefault(label) + delta;
         }
     }
 
-    /// <param name="TagLabel">The tags that show one of the row's labels, and which.</param>
-    private sealed record Constraint(Dictionary<string, int> Need, Dictionary<int, string> TagLabel, List<int> Vars);
+    /// <param name="LabelOf">The label a tag shows in the row's language; labels are computed, not stored per row and tag.</param>
+    private sealed record Constraint(Dictionary<string, int> Need, Func<int, string> LabelOf, Func<string, IReadOnlyList<int>> TagsShowing, List<int> Vars);
 
     private enum SearchOutcome { None, Found, GaveUp }
 }
