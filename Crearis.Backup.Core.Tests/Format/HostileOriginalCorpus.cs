@@ -79,6 +79,26 @@ public static class HostileOriginalCorpus
         tar.File("./index.json", Encoding.UTF8.GetBytes(index));
     }
 
+    /// <summary>
+    /// tags and events made to exhaust the search for tag ids: <paramref name="count"/> tags that all show the label
+    /// "Gleich" in German, and as many events, each listing one id of its own under that label. Any tag could have any
+    /// id; proving that takes a search over all of them.
+    /// </summary>
+    public static async Task WriteTagSearchBombAsync(string path, int count)
+    {
+        var tags = string.Join(",", Enumerable.Range(0, count).Select(i => $$"""{"name":"t{{i}}","description":null,"name_i18n":{"de":"Gleich"},"desc_i18n":null}"""));
+        var events = string.Join(",", Enumerable.Range(0, count).Select(i =>
+            $$"""{"xmlid":"e{{i}}","name":"e{{i}}","status":"draft","lang":"de","tags_ids":[{{i + 1}}],"tags_display":["Gleich"]}"""));
+        var tagsFile = Utf8(TagsFile(rows: $"[{tags}]", rowCount: $"{count}"));
+        var eventsFile = Utf8($$"""{"tableName":"events","rowCount":{{count}},"columns":["xmlid","name","status","lang","tags_ids","tags_display"],"rows":[{{events}}]}""");
+        await using var tar = RawTar.Create(path);
+        tar.Directory("./");
+        tar.File("./tags.json", tagsFile);
+        tar.File("./events.json", eventsFile);
+        tar.File("./index.json", Utf8(Index("""{"tags":"tags.json","events":"events.json"}""",
+            $$"""{"tags.json":"{{Sha(tagsFile)}}","events.json":"{{Sha(eventsFile)}}"}""", entities: """["tags","events"]""")));
+    }
+
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
     /// <summary><paramref name="text"/> with every "~" replaced by the byte 0xFF, which UTF-8 never holds.</summary>

@@ -273,12 +273,34 @@ public sealed class HostileOriginalFileMemoryTests(CrearisDatabaseFixture databa
         error.Message.Should().Contain("tags").And.Contain("row 1");
     }
 
+    [Theory]
+    [InlineData(1500)]
+    [InlineData(5000)]
+    public async Task Tags_and_events_made_to_exhaust_the_search_for_tag_ids_open_in_seconds_and_pin_nothing(int count)
+    {
+        var path = Path.Combine(_folder, $"tag-search-{count}.tar.gz");
+        await WriteTagSearchBombAsync(path, count);
+        var catalog = await CatalogAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+
+        var (opened, allocated) = await MeasureAsync(() => OriginalBackupReader.OpenAsync(path, catalog, cancel.Token));
+
+        opened.Source.Should().NotBeNull(string.Join(" | ", opened.Issues));
+        await using var source = opened.Source!;
+        LastElapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "the search stops at its budget of work");
+        allocated.Should().BeLessThan(1024 * MiB, "no label is kept per row and tag, and the search's garbage is bounded by its budget");
+        source.Issues.Should().Contain(i => i.Code == IssueCode.LinkNotRecovered && i.Table == "tags" && i.Message.Contains($"0 of {count} source ids pinned"));
+    }
+
+    private TimeSpan LastElapsed { get; set; }
+
     private async Task<(T Result, long Allocated)> MeasureAsync<T>(Func<Task<T>> call)
     {
         var before = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         var result = await call();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        LastElapsed = clock.Elapsed;
         output.WriteLine($"allocated {allocated / (double)MiB:F1} MiB in {clock.Elapsed.TotalSeconds:F2} s");
         return (result, allocated);
     }

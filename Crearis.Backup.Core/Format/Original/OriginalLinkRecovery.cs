@@ -384,12 +384,10 @@ internal sealed class OriginalLinkRecovery
             for (var t = 0; t < tags.Count; t++)
             {
                 Add(_byName, tags[t].Name, t);
-                if (tags[t].I18n.ValueKind != JsonValueKind.Object) continue;
-                foreach (var translation in tags[t].I18n.EnumerateObject())
+                foreach (var (lang, label) in tags[t].Translations)
                 {
-                    if (translation.Value.ValueKind == JsonValueKind.Null) continue;
-                    _translated.Add((t, translation.Name));
-                    Add(_byTranslation, (translation.Name, tags[t].Label(translation.Name)), t);
+                    _translated.Add((t, lang));
+                    Add(_byTranslation, (lang, label), t);
                 }
             }
         }
@@ -412,16 +410,26 @@ internal sealed class OriginalLinkRecovery
     /// <param name="I18n">name_i18n as exported (an object of language → label), or undefined/null.</param>
     private sealed record TagRow(long Line, string Name, JsonElement I18n)
     {
+        // Read once: the search asks for labels millions of times, and reading them from the JSON allocates each time.
+        // Of two members of one language the last counts, as it does for TryGetProperty.
+        private Dictionary<string, string>? _translations;
+
+        /// <summary>The languages name_i18n gives a label in (a null label stands for none).</summary>
+        public IReadOnlyDictionary<string, string> Translations => _translations ??= ReadTranslations();
+
         /// <summary>The platform's rule: <c>COALESCE(name_i18n ->> lang, name)</c>.</summary>
-        public string Label(string? lang)
+        public string Label(string? lang) => lang is not null && Translations.TryGetValue(lang, out var label) ? label : Name;
+
+        private Dictionary<string, string> ReadTranslations()
         {
-            if (lang is null || I18n.ValueKind != JsonValueKind.Object || !I18n.TryGetProperty(lang, out var value)) return Name;
-            return value.ValueKind switch
+            var translations = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (I18n.ValueKind != JsonValueKind.Object) return translations;
+            foreach (var member in I18n.EnumerateObject())
             {
-                JsonValueKind.Null => Name,
-                JsonValueKind.String => value.GetString()!,
-                _ => value.GetRawText(),
-            };
+                if (member.Value.ValueKind == JsonValueKind.Null) translations.Remove(member.Name);
+                else translations[member.Name] = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : member.Value.GetRawText();
+            }
+            return translations;
         }
     }
 

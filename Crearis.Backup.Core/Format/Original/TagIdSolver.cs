@@ -14,10 +14,11 @@ internal sealed class TagIdSolver
     private const int StepBudget = 200_000;
 
     /// <summary>
-    /// Work allowed for a whole solve (labels noted per row, rows set up per search, fit checks): a platform's tens to
-    /// hundreds of tags need far less; a file made to exhaust time or memory stops here, and nothing is pinned.
+    /// Work allowed for a whole solve (rows noted, candidates checked, rows set up per search, fit checks), some
+    /// seconds: the sample needs a few thousand. A file made to exhaust time stops here, and what is undecided then
+    /// stays unpinned (reported, its links not imported), as when the step budget runs out.
     /// </summary>
-    private const long WorkBudget = 50_000_000;
+    private const long WorkBudget = 20_000_000;
 
     /// <summary>Distinct ids the search takes on: each is one level of its recursion. A platform has tens to hundreds of tags.</summary>
     private const int MaxIds = 2000;
