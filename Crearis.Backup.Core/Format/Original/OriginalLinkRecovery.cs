@@ -234,10 +234,18 @@ internal sealed class OriginalLinkRecovery
             $"{rowIds.Count} of {cache.Rows.Count} {cache.Table} rows thereby have their source id proven.",
             rows.Count == refs.Count ? null : "The rows left over are imported only if their ids resolve; see LINK_NOT_RECOVERED.",
             cache.Junction));
-        foreach (var (reason, count) in reasons)
+        // Reasons name tag sets and links, so a file can make as many as it has rows: the first ones are listed, then a count.
+        foreach (var (reason, count) in reasons.Take(ListedRows))
         {
             _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered,
                 $"{cache.Junction}: {count} row(s) stay unresolvable: {reason}.",
+                "Set these links by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
+                cache.Junction));
+        }
+        if (reasons.Count > ListedRows)
+        {
+            _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered,
+                $"{cache.Junction}: {reasons.Skip(ListedRows).Sum(r => r.Value)} more row(s) stay unresolvable for {reasons.Count - ListedRows} more reasons.",
                 "Set these links by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
                 cache.Junction));
         }
