@@ -26,7 +26,7 @@ public static class BackupFiles
         try
         {
             await using var tar = TarGuard.Open(path, limits, keys);
-            while (await tar.NextAsync(Path.GetFileName(path), ct) is { } entry)
+            while (await tar.NextAsync(ct) is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
                 var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;

@@ -113,6 +113,14 @@ internal sealed partial class ImportSession(
             _report.Errors.Add(e.Issue with { Phase = _at.Phase, Table = e.Issue.Table ?? _at.Table });
             return Stopped();
         }
+        catch (TarGuardException e)
+        {
+            // The archive's structure broke a limit while rows were read (it changed after verification).
+            await _phases.RollbackAsync(CancellationToken.None);
+            _report.Errors.Add(BackupIssue.Error(e.Code, $"{e.Message}.", "Nothing was written; keep the file unchanged while it is imported.",
+                _at.Table, key: e.Entry, phase: _at.Phase));
+            return Stopped();
+        }
         catch (ImportAbortedException)
         {
             await _phases.RollbackAsync(CancellationToken.None);

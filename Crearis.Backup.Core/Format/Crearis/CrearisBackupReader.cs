@@ -44,6 +44,11 @@ public static class CrearisBackupReader
         {
             return new(false, manifest, [e.Issue]);
         }
+        catch (TarGuardException e)
+        {
+            // The guard stopped a table file's data (the unpacked budget): the same finding, naming the file.
+            return new(false, manifest, [TarGuard.Refusal(e, file).Issue]);
+        }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException)
         {
             issues.Add(BackupIssue.Error(IssueCode.CorruptArchive, $"{file} is not a readable .tar.gz ({e.Message}).",
@@ -179,7 +184,7 @@ public static class CrearisBackupReader
 
         public async Task<(string Name, Stream Data)?> NextAsync(CancellationToken ct)
         {
-            while (await tar.NextAsync(file, ct) is { } entry)
+            while (await tar.NextAsync(ct) is { } entry)
             {
                 if (entry.EntryType is TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes) continue;
                 var name = Normalize(entry.Name);
