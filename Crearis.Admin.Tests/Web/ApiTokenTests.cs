@@ -139,6 +139,9 @@ public sealed class ApiTokenTests(CrearisDatabaseFixture database) : IClassFixtu
         exportWithExportScope.StatusCode.Should().Be(HttpStatusCode.Accepted);
         var job = JsonDocument.Parse(await exportWithExportScope.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
         (await writer.GetAsync($"/api/jobs/{job}")).StatusCode.Should().Be(HttpStatusCode.OK, "a script follows the job it started");
+        (await ScalarAsync("""
+            SELECT string_agg("Detail", ' | ' ORDER BY "Id") FROM crearis_admin.audit_events WHERE "Action" = 'token-use' AND "Outcome" = 'forbidden'
+            """)).Should().Be("POST /api/exports | POST /api/imports | GET /api/backups", "a use refused for its scope is audited as such");
     }
 
     [Fact]
