@@ -61,4 +61,22 @@ public sealed class ApiTokensBrowserTests(CrearisDatabaseFixture database) : ICl
 
         (await script.GetAsync("/api/backups")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
     }
+
+    [Fact]
+    public async Task A_viewer_reads_the_api_page_from_the_menu_and_the_browser_asks_no_other_host()
+    {
+        var page = await _session.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        var requested = new System.Collections.Concurrent.ConcurrentBag<string>();
+        page.Request += (_, request) => requested.Add(request.Url);
+        await _session.SignInAsync(page, "viewer@crearis.test", "Viewer-Passw0rd!");
+
+        await page.ClickAsync("nav >> text=API");
+        await page.WaitForSelectorAsync("[data-testid=api-operation] >> text=\"/api/backups/{name}/download\"");
+        await BrowserSession.ScreenshotAsync(page, "37-api-page.png");
+
+        (await page.Locator("[data-testid=api-operation]").CountAsync()).Should().BeGreaterThanOrEqualTo(9);
+        var origin = new Uri(_session.BaseUrl).GetLeftPart(UriPartial.Authority);
+        requested.Should().NotBeEmpty().And.OnlyContain(url => url.StartsWith(origin, StringComparison.Ordinal) || url.StartsWith("data:", StringComparison.Ordinal));
+    }
 }

@@ -226,12 +226,19 @@ public sealed class ApiTokenTests(CrearisDatabaseFixture database) : IClassFixtu
 
         (await client.GetAsync("/api/backups")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await client.PostAsJsonAsync("/api/exports", new { })).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await client.PostAsJsonAsync("/api/users", new { email = "x@crearis.test", role = "Viewer", password = "Xx-Passw0rd!" }))
+            .StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        using var wrong = app.CreateClient();
+        var madeUp = "crb_" + new string('A', 43);
+        wrong.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", madeUp);
+        (await wrong.GetAsync("/api/backups")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         var backup = await EngineHarness.ExportAsync(database.ConnectionString,
             Path.Combine(_app.BackupFolder, $"scan-{Guid.NewGuid():N}.tar.gz"));
 
         var secret = token["crb_".Length..];
         logs.Messages.Should().NotBeEmpty();
-        logs.Messages.Should().NotContain(m => m.Contains(secret));
+        var madeUpSecret = madeUp["crb_".Length..];
+        logs.Messages.Should().NotContain(m => m.Contains(secret) || m.Contains(madeUpSecret));
         var hash = Convert.ToHexString((byte[])(await ScalarAsync("SELECT \"Hash\" FROM crearis_admin.api_tokens"))!);
         var unpacked = await UnpackAsync(backup);
         unpacked.Should().NotContain(secret).And.NotContainEquivalentOf(hash).And.NotContain("api_tokens");

@@ -51,17 +51,20 @@ public sealed class ApiTokenKey
         if (!File.Exists(path))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            // Written whole under a temporary name, then moved into place without overwriting: two processes starting
+            // at once never read a half-written key, and the second one keeps the first one's.
+            var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var writer = new StreamWriter(new FileStream(temporary, options)))
+                writer.Write(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
             try
             {
-                // CreateNew: two processes starting at once must not both write a key; the loser reads the winner's.
-                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                using var stream = new FileStream(path, options);
-                using var writer = new StreamWriter(stream);
-                writer.Write(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+                File.Move(temporary, path, overwrite: false);
             }
             catch (IOException) when (File.Exists(path))
             {
+                File.Delete(temporary);
             }
         }
         return FromSetting(File.ReadAllText(path));
