@@ -46,6 +46,6 @@ public sealed class ApiTokenKeyTests : IDisposable
     {
         var key = KeyFrom((ApiTokenKey.KeySetting, Convert.ToBase64String(new byte[16])));
 
-        FluentActions.Invoking(() => key.Hash("crb_example")).Should().Throw<InvalidOperationException>().WithMessage("*at least 32 bytes*");
+        FluentActions.Invoking(() => key.Hash("crb_example")).Should().Throw<ApiTokenKeyException>().WithMessage("*at least 32 bytes*");
     }
 }

@@ -145,7 +145,7 @@ public static class TokenCommands
             await error.WriteLineAsync($"Could not reach or write the database: {e.Message}");
             return ExitCodes.Failed;
         }
-        catch (InvalidOperationException e) when (e.Message.StartsWith(ApiTokenKey.KeySetting, StringComparison.Ordinal))
+        catch (ApiTokenKeyException e)
         {
             await error.WriteLineAsync(e.Message);
             return ExitCodes.Failed;

@@ -31,7 +31,7 @@ public sealed class ApiTokenKey
     public static string DefaultFile() =>
         Path.Combine(Path.GetDirectoryName(Crearis.Platform.Postgres.PostgresClusterOptions.DefaultDataRoot())!, "api-token.key");
 
-    private static byte[] FromSetting(string base64)
+    private static byte[] FromSetting(string base64, string source = KeySetting)
     {
         byte[] key;
         try
@@ -40,9 +40,9 @@ public sealed class ApiTokenKey
         }
         catch (FormatException)
         {
-            throw new InvalidOperationException($"{KeySetting} is not base64.");
+            throw new ApiTokenKeyException($"{source} is not base64.");
         }
-        return key.Length >= 32 ? key : throw new InvalidOperationException($"{KeySetting} must hold at least 32 bytes (base64 of 32 random bytes: openssl rand -base64 32).");
+        return key.Length >= 32 ? key : throw new ApiTokenKeyException($"{source} must hold at least 32 bytes (base64 of 32 random bytes: openssl rand -base64 32).");
     }
 
     private static byte[] FromFile(string path)
@@ -67,6 +67,9 @@ public sealed class ApiTokenKey
                 File.Delete(temporary);
             }
         }
-        return FromSetting(File.ReadAllText(path));
+        return FromSetting(File.ReadAllText(path), $"The token key file {path}");
     }
 }
+
+/// <summary>The configured token key cannot be used (not base64, too short); the message says what to set.</summary>
+public sealed class ApiTokenKeyException(string message) : InvalidOperationException(message);

@@ -26,7 +26,7 @@ public sealed class ApiTokenManagement(IServiceScopeFactory scopes, CurrentUser 
             if (await ActingAdminAsync(scope.ServiceProvider) is null) return null;
             return await scope.ServiceProvider.GetRequiredService<ApiTokens>().ListAsync(email);
         }
-        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException)
+        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException or ApiTokenKeyException)
         {
             logger.LogError(e, "Could not read the API tokens of {Email}", email);
             return null;
@@ -42,7 +42,7 @@ public sealed class ApiTokenManagement(IServiceScopeFactory scopes, CurrentUser 
                 return ApiTokenResult.Fail(ApiTokenStatus.Forbidden, "Only admins may manage API tokens; your account is no longer an active admin.");
             return await change(scope.ServiceProvider.GetRequiredService<ApiTokens>(), actor);
         }
-        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException)
+        catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException or ApiTokenKeyException)
         {
             logger.LogError(e, "Could not change an API token");
             return ApiTokenResult.Fail(ApiTokenStatus.Failed, $"Nothing was changed; the database said: {e.Message}");
