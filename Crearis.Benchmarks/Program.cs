@@ -7,6 +7,7 @@ using System.Runtime.InteropServices;
 using Crearis.Backup.Core.Catalog;
 using Crearis.Platform.Database;
 using Crearis.Platform.Demo;
+using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Import;
@@ -366,6 +367,7 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
                 throw new BenchException("export failed: " + string.Join("; ", exported.Issues.Select(i => i.ToString())));
             _phases.Add(new("export (ours)", clock.Elapsed, exported.TotalRows, mem.Stop(), new FileInfo(backupFile).Length));
         }
+        await TimeEncryptionAsync(sourceCs, backupFile, exported.TotalRows, ct);
 
         // ------------------------------------------------------------ 4. our import
         var targetCs = await CreateContentDatabaseAsync(TargetDb, ct);
@@ -451,6 +453,7 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         PrintPhases();
         Console.WriteLine();
         PrintRatios();
+        PrintEncryption();
         Console.WriteLine();
         PrintTriggerFloor();
         Console.WriteLine();
@@ -724,6 +727,41 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         if (_phases.Any(p => p.Unfinished))
             Console.WriteLine("> / <: the phase was stopped by --import-timeout; its time is a lower bound, its rate an upper bound.");
         if (_phases.FirstOrDefault()?.Memory?.Method is { } method) Console.WriteLine($"memory method: {method}");
+    }
+
+    /// <summary>
+    /// What encrypting (age, one X25519 recipient) adds to an export: the same export encrypted, between two plain
+    /// ones, so a drift of the machine over the three runs does not pass for the encryption's cost.
+    /// </summary>
+    private async Task TimeEncryptionAsync(string sourceCs, string backupFile, long rows, CancellationToken ct)
+    {
+        Log("Exporting encrypted and plain again (the cost of --encrypt) ...");
+        using var identity = AgeIdentity.Generate();
+        var encryption = new BackupEncryption([identity.Recipient]);
+        var times = new List<(bool Encrypted, TimeSpan Time)>();
+        foreach (var encrypted in new[] { true, false })
+        {
+            var file = backupFile + (encrypted ? ".age" : ".again");
+            var clock = Stopwatch.StartNew();
+            var result = await BackupExporter.ExportAsync(sourceCs, file, new ExportOptions(Description: "benchmark", Encryption: encrypted ? encryption : null), ct: ct);
+            clock.Stop();
+            if (!result.Succeeded) throw new BenchException("export failed: " + string.Join("; ", result.Issues.Select(i => i.ToString())));
+            times.Add((encrypted, clock.Elapsed));
+            if (encrypted) _encryptedBytes = new FileInfo(file).Length;
+            File.Delete(file);
+        }
+        var plain = (_phases.Single(p => p.Name == "export (ours)").Time + times.Single(t => !t.Encrypted).Time) / 2;
+        _encryption = (plain, times.Single(t => t.Encrypted).Time, rows);
+    }
+
+    private (TimeSpan Plain, TimeSpan Encrypted, long Rows)? _encryption;
+    private long _encryptedBytes;
+
+    private void PrintEncryption()
+    {
+        if (_encryption is not { } e) return;
+        Console.WriteLine($"encrypted export (age, 1 recipient): {e.Encrypted.TotalSeconds:F1} s vs plain {e.Plain.TotalSeconds:F1} s (mean of the runs before and after): " +
+                          $"{(e.Encrypted / e.Plain - 1) * 100:+0;-0}% (target <= +10%), file {_encryptedBytes / 1048576.0:F1} MB");
     }
 
     private void PrintRatios()

@@ -156,4 +156,26 @@ public sealed class BackupFlowBrowserTests(CrearisDatabaseFixture database) : IC
         Directory.GetFiles(_app.BackupFolder).Should().NotContain(f => f.Contains("holiday"));
         await Shot(page, "20-upload-rejected.png");
     }
+
+    [Fact]
+    public async Task A_backup_uploaded_under_a_name_too_long_for_the_folder_is_kept_under_a_shorter_one_the_page_names()
+    {
+        // 121 characters before .tar.gz, with a dot where the cut falls.
+        var upload = Path.Combine(_scratch, new string('a', 119) + ".b.tar.gz");
+        File.Copy(_otherBackup, upload);
+        var kept = new string('a', 119) + ".tar.gz";
+        var page = await _session.NewPageAsync();
+        await _session.SignInAsync(page);
+        await page.GotoAsync(_baseUrl + "/backups");
+        // Interactive, and the (empty) list loaded: the page has settled before the file is chosen.
+        await page.WaitForSelectorAsync("[data-testid=upload-button]:enabled");
+        await page.WaitForSelectorAsync("text=No backups yet");
+
+        await page.SetInputFilesAsync("input[type=file]", upload);
+
+        var note = await page.WaitForSelectorAsync("[data-testid=upload-renamed]");
+        (await note!.TextContentAsync()).Should().Contain($"is kept as {kept}");
+        await page.WaitForSelectorAsync($"[data-testid=backups-grid] >> text={kept}");
+        File.Exists(Path.Combine(_app.BackupFolder, kept)).Should().BeTrue();
+    }
 }

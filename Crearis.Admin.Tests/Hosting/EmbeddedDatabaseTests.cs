@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Crearis.Admin.Hosting;
 using Crearis.Platform.Database;
 using Crearis.Platform.Postgres;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Crearis.Admin.Tests.Hosting;
 
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // file modes are a Unix matter
 public sealed class EmbeddedDatabaseTests
 {
     [Fact]
@@ -33,6 +35,48 @@ public sealed class EmbeddedDatabaseTests
         }
         finally
         {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public async Task The_superuser_password_is_never_readable_by_others_while_a_new_cluster_is_created()
+    {
+        const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+                                    UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        var folder = Path.Combine(Path.GetTempPath(), "crearis-secret-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        // What another user could see: the mode of each file in the folder as soon as it is created or changed. The
+        // password file initdb reads lives for the whole of initdb, so a world-readable one is seen; a file that was
+        // world-readable only between its creation and a chmod microseconds later might slip past the watcher, which
+        // is why the code creates both files owner-only from the start rather than fixing the mode afterwards.
+        var observed = new ConcurrentQueue<(string Name, UnixFileMode Mode)>();
+        using var watcher = new FileSystemWatcher(folder)
+        {
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Attributes | NotifyFilters.Size,
+        };
+        void Look(object sender, FileSystemEventArgs e)
+        {
+            try { observed.Enqueue((e.Name!, File.GetUnixFileMode(e.FullPath))); }
+            catch (IOException) { } // deleted before we looked
+        }
+        watcher.Created += Look;
+        watcher.Changed += Look;
+        watcher.EnableRaisingEvents = true;
+        try
+        {
+            await using (var cluster = await PostgresCluster.StartAsync(new PostgresClusterOptions(folder)))
+                cluster.CreatedNow.Should().BeTrue();
+
+            var secrets = observed.Where(o => o.Name is ".initdb-pw" or "superuser.password").ToList();
+            secrets.Select(s => s.Name).Should().Contain([".initdb-pw", "superuser.password"], "both files were watched");
+            secrets.Should().AllSatisfy(s => (s.Mode & others).Should().Be(UnixFileMode.None, $"{s.Name} holds the superuser's password"));
+            File.GetUnixFileMode(Path.Combine(folder, "superuser.password")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.Exists(Path.Combine(folder, ".initdb-pw")).Should().BeFalse();
+        }
+        finally
+        {
+            watcher.EnableRaisingEvents = false;
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
     }

@@ -142,4 +142,22 @@ public sealed class BackupApiTests(CrearisDatabaseFixture database) : IClassFixt
         (await viewerToken.GetAsync("/api/backups/demo.tar.gz/download")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         (await viewerCookie.GetAsync("/api/backups/demo.tar.gz/download")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
     }
+
+    [Fact]
+    public async Task The_api_downloads_neither_a_link_nor_an_empty_file_as_the_page_does_not()
+    {
+        var secret = Path.Combine(Path.GetTempPath(), $"crearis-secret-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(secret, "root:x:0:0");
+        File.CreateSymbolicLink(Path.Combine(_app.BackupFolder, "leak.tar.gz"), secret);
+        await File.WriteAllBytesAsync(Path.Combine(_app.BackupFolder, "empty.tar.gz"), []);
+        using var reader = await TokenClientAsync(CrearisAppFactory.AdminEmail, "backups:read");
+
+        var leak = await reader.GetAsync("/api/backups/leak.tar.gz/download");
+        var empty = await reader.GetAsync("/api/backups/empty.tar.gz/download");
+
+        leak.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await leak.Content.ReadAsStringAsync()).Should().NotContain("root:");
+        empty.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        File.Delete(secret);
+    }
 }

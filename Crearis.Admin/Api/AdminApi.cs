@@ -25,7 +25,7 @@ public static class AdminApi
         // The backup file itself, streamed; names are checked, so no request reaches another file.
         endpoints.MapGet("/backups/{name}/download", async (string name, BackupStorage storage, AuditLog audit, HttpContext http) =>
             {
-                var path = storage.PathOf(name);
+                var path = storage.ReadablePathOf(name);
                 var user = http.User.Identity?.Name;
                 var ip = http.Connection.RemoteIpAddress?.ToString();
                 if (path is null)

@@ -34,6 +34,7 @@ public static class ApiDocumentation
         // Registered after Identity's own settings, so this default wins: every request picks cookie or token itself.
         services.Configure<AuthenticationOptions>(o => o.DefaultScheme = ApiTokenAuthenticationHandler.SelectorScheme);
 
+        services.AddSingleton<ApiDocumentSource>();
         services.AddProblemDetails();
         services.AddOpenApi(DocumentName, options =>
         {
@@ -96,4 +97,17 @@ public static class ApiDocumentation
         1 => $"`{scopes[0].ToName()}`",
         _ => string.Join(", ", scopes.Take(scopes.Count - 1).Select(s => $"`{s.ToName()}`")) + $" or `{scopes[^1].ToName()}`",
     };
+}
+
+/// <summary>
+/// The OpenAPI document, made once in-process for the API page: the endpoints do not change while the app runs, and a
+/// page that is rendered twice (prerendered, then interactive) shows it at once the second time.
+/// </summary>
+public sealed class ApiDocumentSource(IServiceProvider services)
+{
+    private readonly Lazy<Task<OpenApiDocument>> _document = new(() =>
+        services.GetRequiredKeyedService<Microsoft.AspNetCore.OpenApi.IOpenApiDocumentProvider>(ApiDocumentation.DocumentName)
+            .GetOpenApiDocumentAsync());
+
+    public Task<OpenApiDocument> GetAsync() => _document.Value;
 }

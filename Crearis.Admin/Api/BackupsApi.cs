@@ -93,10 +93,11 @@ public static class BackupsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        // The same rules as the page's /backups/{name}/download: Admins only, plain backup names only, every try audited.
+        // The same rules as the page's /backups/{name}/download: Admins only, plain backup names of plain, non-empty files
+        // only (no links, pipes or devices), every try audited.
         api.MapGet("/backups/{name}/download", async ([Description("The backup's file name.")] string name, BackupStorage storage, AuditLog audit, HttpContext http) =>
             {
-                var path = storage.PathOf(name);
+                var path = storage.ReadablePathOf(name);
                 var user = http.User.Identity?.Name;
                 var ip = http.Connection.RemoteIpAddress?.ToString();
                 if (path is null)

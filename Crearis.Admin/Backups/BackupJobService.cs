@@ -65,7 +65,7 @@ public sealed class BackupJobService(
 
     public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options, string? ipAddress = null)
     {
-        if (storage.PathOf(file) is null) return new(null, $"There is no backup named {file}.");
+        if (storage.ReadablePathOf(file) is null) return new(null, $"There is no backup named {file}.");
         // A dry run waits in this instance's queue behind a local import; anything the lock of another holder blocks
         // (another instance, the command line) is refused now, naming them.
         var running = options.DryRun ? await RemoteImportAsync() : await RunningImportAsync();
@@ -180,7 +180,7 @@ public sealed class BackupJobService(
     private async Task RunImportAsync(LiveJob job, CancellationToken ct)
     {
         var options = _importOptions[job.Snapshot.Id];
-        var path = storage.PathOf(job.Snapshot.File) ?? throw new FileNotFoundException($"The backup {job.Snapshot.File} is gone.");
+        var path = storage.ReadablePathOf(job.Snapshot.File) ?? throw new FileNotFoundException($"The backup {job.Snapshot.File} is gone.");
         Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
         // Web jobs never wait for another import: they are refused at once, naming who holds the database.
         // A cancelled import rolled back inside the engine and comes back as OperationCanceledException.

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Crearis.Admin.Hosting;
+using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Results;
 using Microsoft.Extensions.Options;
@@ -42,7 +43,9 @@ public enum BackupSort { CreatedDesc, CreatedAsc, NameAsc, NameDesc, SizeDesc, S
 
 /// <summary>
 /// The backup folder: files are addressed by name only, and names are checked (no path separators, no "..", only
-/// .tar.gz), so no request can reach another file. Verification results are cached per file version.
+/// .tar.gz), so no request can reach another file; links are refused, so no name in the folder leads out of it.
+/// Verification results are cached per file version. Backups hold every row of the platform: what this class writes
+/// is readable by its owner only, and the folder, when it creates it, is its owner's only.
 /// </summary>
 public sealed partial class BackupStorage
 {
@@ -60,7 +63,14 @@ public sealed partial class BackupStorage
             ? Path.Combine(Path.GetDirectoryName(Crearis.Platform.Postgres.PostgresClusterOptions.DefaultDataRoot())!, "backups")
             : Path.GetFullPath(options.Value.Folder);
         MaxUploadBytes = options.Value.MaxUploadBytes;
-        Directory.CreateDirectory(Folder);
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(Folder);
+        else if (!Directory.Exists(Folder))
+        {
+            // Only the folder itself is made private: its parents may have to stay passable (the embedded cluster's
+            // server user walks through the shared parent).
+            Directory.CreateDirectory(Path.GetDirectoryName(Folder)!);
+            Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 
     public string Folder { get; }
@@ -69,18 +79,41 @@ public sealed partial class BackupStorage
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,180}\.tar\.gz(\.age)?$")]
     private static partial Regex SafeName();
 
+    /// <summary>Longest stem an upload keeps, before its extension (the rule allows 181; the rest leaves room for a "_2" that makes it unique).</summary>
+    public const int MaxUploadStem = 120;
+
     /// <summary>True when the name is a plain .tar.gz (or encrypted .tar.gz.age) file name that stays inside the folder.</summary>
     public static bool IsValidName(string? name) =>
         name is not null && SafeName().IsMatch(name) && !name.Contains("..", StringComparison.Ordinal);
 
-    /// <summary>The full path of a backup in the folder, or null for a name that is not allowed or does not exist.</summary>
+    /// <summary>
+    /// The full path of a backup in the folder, or null for a name that is not allowed, does not exist, or is a link
+    /// (which could lead anywhere the app may read, or delete).
+    /// </summary>
     public string? PathOf(string name)
     {
         if (!IsValidName(name)) return null;
         var path = Path.GetFullPath(Path.Combine(Folder, name));
         if (!path.StartsWith(Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)) return null;
-        return File.Exists(path) ? path : null;
+        return IsPlainFile(new FileInfo(path)) ? path : null;
     }
+
+    /// <summary>
+    /// The full path of a backup to read (download, import): as <see cref="PathOf"/>, and not empty. An empty file is
+    /// no backup, and a named pipe or a device looks empty (.NET does not tell them from files): opening one to read
+    /// could wait forever.
+    /// </summary>
+    public string? ReadablePathOf(string name) => PathOf(name) is { } path && new FileInfo(path).Length > 0 ? path : null;
+
+    /// <summary>A file of the folder itself: not a link (to a file or a folder), not a folder.</summary>
+    private static bool IsPlainFile(FileInfo file) =>
+        file.Exists && file.LinkTarget is null && !file.Attributes.HasFlag(FileAttributes.ReparsePoint);
+
+    /// <summary>
+    /// Removes the partial files that exports and uploads killed before they finished left in the folder (those no
+    /// running export or upload, in this process or another, holds); returns their names.
+    /// </summary>
+    public IReadOnlyList<string> RemoveStalePartials() => PartialFiles.RemoveStale(Folder);
 
     /// <summary>A new file name for an export: crearis_&lt;database&gt;_&lt;utc time&gt;.tar.gz (.tar.gz.age when exports are encrypted).</summary>
     public string NewExportPath(string database)
@@ -98,7 +131,7 @@ public sealed partial class BackupStorage
     public async Task<BackupPage> ListAsync(int page, int pageSize, BackupSort sort, string? search, CancellationToken ct = default)
     {
         var files = new DirectoryInfo(Folder).EnumerateFiles("*.tar.gz*")
-            .Where(f => IsValidName(f.Name))
+            .Where(f => IsValidName(f.Name) && IsPlainFile(f))
             .Where(f => string.IsNullOrWhiteSpace(search) || f.Name.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase))
             .ToList();
         IEnumerable<FileInfo> ordered = sort switch
@@ -140,8 +173,9 @@ public sealed partial class BackupStorage
             result = await entry.Result.Value.WaitAsync(ct);
         }
         var summary = result?.Summary;
-        return new BackupFileInfo(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero),
-            result?.Format ?? await BackupFiles.DetectFormatAsync(file.FullName, ct, Keys),
+        // Empty files are never opened (see ReadablePathOf).
+        var format = result?.Format ?? (file.Length == 0 ? null : await BackupFiles.DetectFormatAsync(file.FullName, ct, Keys));
+        return new BackupFileInfo(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero), format,
             summary?.CreatedAt, summary?.SourceDatabase, summary?.Tables.Sum(t => t.Rows), result?.IsValid,
             result?.Issues ?? [], summary);
     }
@@ -149,12 +183,17 @@ public sealed partial class BackupStorage
     private (long, DateTime, Lazy<Task<BackupVerification>>) Verification(FileInfo file)
     {
         var path = file.FullName;
+        // Empty files are never opened (see ReadablePathOf).
+        if (file.Length == 0) return (0, file.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(Task.FromResult(Empty(file.Name))));
         return (file.Length, file.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(() =>
         {
             Interlocked.Increment(ref _verifications);
             return Task.Run(() => BackupFiles.VerifyAsync(path, CancellationToken.None, Keys));
         }));
     }
+
+    private static BackupVerification Empty(string name) => new(false, null, null, null,
+        [BackupIssue.Error(IssueCode.NotABackup, $"{name} is empty, so it is not a backup.", "Delete it, or copy the backup into the folder again.")]);
 
     public bool Delete(string name)
     {
@@ -177,19 +216,20 @@ public sealed partial class BackupStorage
         var temporary = Path.Combine(Folder, $".upload-{Guid.NewGuid():N}.partial");
         try
         {
-            await using (var output = File.Create(temporary))
+            // Held open (so locked: see PartialFiles) until it is renamed, verification included, so a cleanup in
+            // another process never takes a file that is still being received or checked.
+            await using var output = PartialFiles.CreateOwnerOnly(temporary, FileShare.Read | FileShare.Delete);
+            var buffer = new byte[1 << 16];
+            long total = 0;
+            int read;
+            while ((read = await content.ReadAsync(buffer, ct)) > 0)
             {
-                var buffer = new byte[1 << 16];
-                long total = 0;
-                int read;
-                while ((read = await content.ReadAsync(buffer, ct)) > 0)
-                {
-                    total += read;
-                    if (total > MaxUploadBytes)
-                        return (null, [BackupIssue.Error(IssueCode.UploadTooLarge, $"{originalName} is larger than the limit of {MaxUploadBytes / (1024 * 1024)} MiB.", "Raise Crearis:Backups:MaxUploadBytes or copy the file into the backup folder.")]);
-                    await output.WriteAsync(buffer.AsMemory(0, read), ct);
-                }
+                total += read;
+                if (total > MaxUploadBytes)
+                    return (null, [BackupIssue.Error(IssueCode.UploadTooLarge, $"{originalName} is larger than the limit of {MaxUploadBytes / (1024 * 1024)} MiB.", "Raise Crearis:Backups:MaxUploadBytes or copy the file into the backup folder.")]);
+                await output.WriteAsync(buffer.AsMemory(0, read), ct);
             }
+            await output.FlushAsync(ct);
             var verification = await BackupFiles.VerifyAsync(temporary, ct, Keys);
             if (!verification.IsValid)
                 return (null, verification.Issues.Select(i => i with { Message = i.Message.Replace(Path.GetFileName(temporary), originalName) }).ToList());
@@ -206,17 +246,33 @@ public sealed partial class BackupStorage
         }
     }
 
+    /// <summary>
+    /// The name an upload is kept under: one <see cref="IsValidName"/> accepts, or the file could be stored but never
+    /// listed, downloaded or deleted. The page tells the uploader when it differs from the name they gave.
+    /// </summary>
     private string UniqueName(string originalName)
     {
         var stem = Path.GetFileName(originalName);
         var suffix = stem.EndsWith(".age", StringComparison.OrdinalIgnoreCase) ? ".tar.gz.age" : ".tar.gz";
         stem = stem[..^suffix.Length];
-        stem = Regex.Replace(stem, "[^A-Za-z0-9._-]", "_").Trim('.', '_', '-');
+        stem = Regex.Replace(stem, "[^A-Za-z0-9._-]", "_");
+        stem = Regex.Replace(stem, @"\.{2,}", ".");
+        // A name starts with a letter or digit; and the cut is trimmed too, since a cut that ends in a dot would make
+        // "stem." + ".tar.gz" hold ".." (such a name was stored but never listed, downloaded or deleted).
+        stem = stem.Trim('.', '_', '-');
+        if (stem.Length > MaxUploadStem) stem = stem[..MaxUploadStem].TrimEnd('.', '_', '-');
         if (stem.Length == 0) stem = "upload";
-        if (stem.Length > 120) stem = stem[..120];
-        stem = stem.Replace("..", "_", StringComparison.Ordinal);
         var name = $"{stem}{suffix}";
-        for (var i = 2; File.Exists(Path.Combine(Folder, name)); i++) name = $"{stem}_{i}{suffix}";
+        for (var i = 2; Taken(name); i++) name = $"{stem}_{i}{suffix}";
+        if (!IsValidName(name))
+            throw new InvalidOperationException($"The upload name {name} breaks the backup folder's own name rule.");
         return name;
+    }
+
+    /// <summary>Anything under the name, a dangling link included (File.Exists follows links).</summary>
+    private bool Taken(string name)
+    {
+        var path = Path.Combine(Folder, name);
+        return File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null;
     }
 }

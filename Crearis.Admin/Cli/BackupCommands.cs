@@ -83,7 +83,7 @@ public static class BackupCommands
     private static async Task<int> RefuseAsync(CliIo io, IssueCode code, string message, string suggestion)
     {
         var issue = BackupIssue.Error(code, message, suggestion);
-        if (io.Json) await io.Out.WriteLineAsync(JsonSerializer.Serialize(new { valid = false, errors = new[] { ResultJson.Issue(issue) } }, ResultJson.Options));
+        if (io.Json) await io.WriteJsonAsync(JsonSerializer.Serialize(new { valid = false, errors = new[] { ResultJson.Issue(issue) } }, ResultJson.Options));
         else await io.WriteIssuesAsync("Error", [issue]);
         return ExitCodes.BadArguments;
     }
@@ -138,7 +138,7 @@ public static class BackupCommands
             var result = done.Result;
             if (io.Json)
             {
-                await io.Out.WriteLineAsync(ResultJson.Export(result));
+                await io.WriteJsonAsync(ResultJson.Export(result));
             }
             else if (result.Succeeded)
             {
@@ -218,7 +218,7 @@ public static class BackupCommands
             }
             await NoteHistoryErrorAsync(io, done.HistoryError);
             var result = done.Result;
-            if (io.Json) await io.Out.WriteLineAsync(ResultJson.Import(result));
+            if (io.Json) await io.WriteJsonAsync(ResultJson.Import(result));
             else await WriteImportAsync(io, result, done.IsBusy);
             if (done.IsBusy) return ExitCodes.Busy;
             return result.Outcome switch
@@ -247,7 +247,7 @@ public static class BackupCommands
             if (keyError is not null) return await RefuseAsync(io, IssueCode.KeyRequired, keyError, "Give a readable age identity file or passphrase file.");
             var v = await BackupFiles.VerifyAsync(parse.GetRequiredValue(file), ct, keys);
             if (io.Json)
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                await io.WriteJsonAsync(JsonSerializer.Serialize(new
                 {
                     valid = v.IsValid, format = (int?)v.Format,
                     tables = v.Summary?.Tables.ToDictionary(t => t.Table, t => t.Rows),
@@ -278,14 +278,14 @@ public static class BackupCommands
             var v = await BackupFiles.VerifyAsync(parse.GetRequiredValue(file), ct, keys);
             if (v.Summary is null)
             {
-                if (io.Json) await io.Out.WriteLineAsync(JsonSerializer.Serialize(new { valid = false, errors = v.Issues.Select(ResultJson.Issue) }, ResultJson.Options));
+                if (io.Json) await io.WriteJsonAsync(JsonSerializer.Serialize(new { valid = false, errors = v.Issues.Select(ResultJson.Issue) }, ResultJson.Options));
                 else await io.WriteIssuesAsync("Invalid", v.Issues);
                 return ExitCodes.BadArguments;
             }
             var s = v.Summary;
             if (io.Json)
             {
-                await io.Out.WriteLineAsync(JsonSerializer.Serialize(new
+                await io.WriteJsonAsync(JsonSerializer.Serialize(new
                 {
                     valid = v.IsValid, format = (int)s.Format, createdAt = s.CreatedAt, sourceDatabase = s.SourceDatabase,
                     schemaFingerprint = s.SchemaFingerprint, description = s.Description, manifest = v.Manifest,
@@ -395,10 +395,14 @@ internal sealed class CliIo(ParseResult parse, bool json)
 
     public async Task<int> FailAsync(string message)
     {
-        if (Json) await Out.WriteLineAsync(JsonSerializer.Serialize(new { outcome = "Failed", errors = new[] { new { code = IssueCode.DatabaseUnreachable.Wire, message } } }, ResultJson.Options));
+        if (Json) await WriteJsonAsync(JsonSerializer.Serialize(new { outcome = "Failed", errors = new[] { new { code = IssueCode.DatabaseUnreachable.Wire, message } } }, ResultJson.Options));
         else await Err.WriteLineAsync(message);
         return ExitCodes.Failed;
     }
+
+    /// <summary>A JSON document on stdout, line by line (see <see cref="TerminalText"/>: a line ends only where we end it).</summary>
+    public Task WriteJsonAsync(string json) =>
+        Out is TerminalText terminal ? terminal.WriteLinesAsync(json) : Out.WriteLineAsync(json);
 
     public async Task WriteIssuesAsync(string label, IReadOnlyList<BackupIssue> issues)
     {
@@ -411,10 +415,12 @@ internal sealed class CliIo(ParseResult parse, bool json)
     }
 
     /// <summary>A one-line progress bar on an interactive terminal, at most ten redraws a second; nothing otherwise.</summary>
-    public ProgressBar ProgressBar() => new(Json || Console.IsErrorRedirected || !ReferenceEquals(Err, Console.Error) ? null : Err);
+    public ProgressBar ProgressBar() =>
+        new(Json || Console.IsErrorRedirected || Err is not TerminalText { Inner: var inner } || !ReferenceEquals(inner, Console.Error)
+            ? null : (TerminalText)Err);
 }
 
-internal sealed class ProgressBar(TextWriter? terminal) : IProgress<BackupProgress>, IDisposable
+internal sealed class ProgressBar(TerminalText? terminal) : IProgress<BackupProgress>, IDisposable
 {
     private long _lastDraw;
     private bool _drawn;
@@ -428,7 +434,7 @@ internal sealed class ProgressBar(TextWriter? terminal) : IProgress<BackupProgre
         var fraction = value.OverallTotal > 0 ? Math.Min(1, (double)value.OverallDone / value.OverallTotal) : 0;
         var filled = (int)(fraction * 30);
         var eta = value.Remaining is { } r ? $" ~{r:mm\\:ss} left" : "";
-        terminal.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {fraction,4:P0} {value.Phase.Wire()} {value.Table} {value.RowsPerSecond,8:N0} rows/s{eta}   ");
+        terminal.Redraw($"[{new string('#', filled)}{new string('.', 30 - filled)}] {fraction,4:P0} {value.Phase.Wire()} {value.Table} {value.RowsPerSecond,8:N0} rows/s{eta}   ");
         _drawn = true;
     }
 

@@ -31,9 +31,12 @@ public static class CliApp
     {
         CliContext.Settings.Value = settings;
         var parse = BuildRoot().Parse(args);
-        var config = new InvocationConfiguration();
-        if (output is not null) config.Output = output;
-        if (error is not null) config.Error = error;
+        // Every command, and the parser's own messages (which echo what was typed), write through TerminalText.
+        var config = new InvocationConfiguration
+        {
+            Output = new TerminalText(output ?? Console.Out),
+            Error = new TerminalText(error ?? Console.Error),
+        };
         var exit = await parse.InvokeAsync(config);
         // Parse errors (unknown option, missing value) are bad arguments: exit code 2 as documented.
         return parse.Errors.Count > 0 ? ExitCodes.BadArguments : exit;

@@ -82,6 +82,7 @@ public static class Extensions
         builder.Services.AddSingleton<IValidateOptions<BackupStorageOptions>, BackupStorageOptionsValidator>();
         builder.Services.AddSingleton<BackupKeyring>();
         builder.Services.AddSingleton<BackupStorage>();
+        builder.Services.AddHostedService<BackupFolderCleanup>();
         builder.Services.AddSingleton<BackupJobService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackupJobService>());
         builder.Services.AddScoped<CurrentUser>();
@@ -111,13 +112,15 @@ public static class Extensions
                 options.Lockout.AllowedForNewUsers = true;
                 options.Lockout.MaxFailedAccessAttempts = 5;
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+                // The store schema stays the one the migrations create: no passkeys (schema version 3 adds a table for
+                // them that the admin schema does not have, and the app offers no passkey sign-in).
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AdminDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
-        services.AddSingleton<IEmailSender<ApplicationUser>, IdentityNoOpEmailSender>();
+        // No e-mail sender: the app sends no mail, so there are no e-mail confirmation or password-reset pages.
+        services.AddScoped<AccountSession>();
         services.AddScoped<UserAdministration>();
         services.AddScoped<UserManagement>();
         services.AddScoped<FirstAdminBootstrap>();

@@ -12,7 +12,7 @@ public sealed record AddUserResult(AddUserStatus Status, IReadOnlyList<string> E
     public bool Succeeded => Status == AddUserStatus.Created;
 }
 
-public enum UserChangeStatus { Done, NotFound, InvalidRole, InvalidInput, AlreadyExists, LastAdmin, Self, Forbidden, Failed }
+public enum UserChangeStatus { Done, NotFound, InvalidRole, InvalidInput, AlreadyExists, LastAdmin, Self, Forbidden, Failed, WrongCredentials }
 
 /// <summary>The outcome of a change to a user: a value, never an exception. <see cref="Errors"/> say why, for people.</summary>
 public sealed record UserChangeResult(UserChangeStatus Status, IReadOnlyList<string> Errors)
@@ -26,6 +26,12 @@ public sealed record UserChangeResult(UserChangeStatus Status, IReadOnlyList<str
     public static UserChangeResult From(IdentityResult result) => result.Succeeded
         ? Done
         : new(UserChangeStatus.InvalidInput, result.Errors.Select(e => e.Description).ToList());
+}
+
+/// <summary>A change that hands out new two-factor recovery codes: shown to the user once, stored only hashed.</summary>
+public sealed record RecoveryCodesResult(UserChangeResult Result, IReadOnlyList<string> RecoveryCodes)
+{
+    public bool Succeeded => Result.Succeeded;
 }
 
 /// <summary>One row of the user list.</summary>
@@ -44,9 +50,10 @@ public sealed record UserList(IReadOnlyList<UserSummary> Items, int Total)
 }
 
 /// <summary>
-/// Creates, lists and changes users and roles; shared by the web UI and API, the CLI and the first-admin bootstrap.
-/// Changes that could leave nobody able to administer the app are refused: the last active admin (in role Admin and
-/// not locked out) is never demoted, locked or deleted, and nobody locks or deletes themselves.
+/// Creates, lists and changes users and roles; shared by the web UI and API, the CLI and the first-admin bootstrap,
+/// and the account pages (a user's own password and two-factor authentication). Changes that could leave nobody able
+/// to administer the app are refused: the last active admin (in role Admin and not locked out) is never demoted, locked
+/// or deleted, and nobody locks or deletes themselves (the account pages offer no deletion at all).
 /// </summary>
 public sealed class UserAdministration(UserManager<ApplicationUser> users, RoleManager<IdentityRole> roles, AdminDbContext db)
 {
@@ -55,6 +62,13 @@ public sealed class UserAdministration(UserManager<ApplicationUser> users, RoleM
 
     /// <summary>Key of the advisory lock that serialises user changes, so two admins cannot demote each other at once.</summary>
     public const long UserChangeLockKey = 0x43524541_55534552; // "CREAUSER"
+
+    /// <summary>How many two-factor recovery codes a user gets at a time.</summary>
+    public const int RecoveryCodeCount = 10;
+
+    public const string WrongPassword = "The current password is not right.";
+    public const string WrongCode = "Verification code is invalid.";
+    public const string TwoFactorOff = "Two-factor authentication is not on.";
 
     public async Task EnsureRolesAsync()
     {
@@ -220,6 +234,94 @@ public sealed class UserAdministration(UserManager<ApplicationUser> users, RoleM
                 return LastAdmin(user, "deleted");
             return UserChangeResult.From(await users.DeleteAsync(user));
         });
+
+    /// <summary>True when the user exists and is not locked out: what a change to one's own account asks of its caller.</summary>
+    public async Task<bool> IsActiveUserAsync(string? email)
+    {
+        if (string.IsNullOrWhiteSpace(email) || await users.FindByEmailAsync(email.Trim()) is not { } user) return false;
+        return !await users.IsLockedOutAsync(user);
+    }
+
+    /// <summary>The user's own password change: the current password must be right, the new one meets Identity's rules.</summary>
+    public Task<UserChangeResult> ChangeOwnPasswordAsync(string email, string currentPassword, string newPassword) =>
+        ChangeAsync(email, async user =>
+        {
+            if (string.IsNullOrEmpty(newPassword))
+                return UserChangeResult.Fail(UserChangeStatus.InvalidInput, "Enter a new password.");
+            // Checked first, so a wrong current password is told apart from a new password that breaks the rules.
+            if (!await users.CheckPasswordAsync(user, currentPassword))
+                return UserChangeResult.Fail(UserChangeStatus.WrongCredentials, WrongPassword);
+            return UserChangeResult.From(await users.ChangePasswordAsync(user, currentPassword, newPassword));
+        });
+
+    /// <summary>The user's authenticator key; null when they have none yet (or there is no such user).</summary>
+    public async Task<string?> AuthenticatorKeyAsync(string email) =>
+        string.IsNullOrWhiteSpace(email) || await users.FindByEmailAsync(email.Trim()) is not { } user
+            ? null
+            : await users.GetAuthenticatorKeyAsync(user);
+
+    /// <summary>Gives the user an authenticator key when they have none (a key they already have is kept).</summary>
+    public Task<UserChangeResult> CreateAuthenticatorKeyAsync(string email) =>
+        ChangeAsync(email, async user =>
+            string.IsNullOrEmpty(await users.GetAuthenticatorKeyAsync(user))
+                ? UserChangeResult.From(await users.ResetAuthenticatorKeyAsync(user))
+                : UserChangeResult.Done);
+
+    /// <summary>
+    /// Turns two-factor authentication on once the code from the user's authenticator app proves the key is set up;
+    /// the first time it also hands out ten recovery codes.
+    /// </summary>
+    public async Task<RecoveryCodesResult> EnableTwoFactorAsync(string email, string code)
+    {
+        IReadOnlyList<string> codes = [];
+        var result = await ChangeAsync(email, async user =>
+        {
+            // Apps show the code in groups ("123 456", "123-456").
+            var token = code.Replace(" ", "").Replace("-", "");
+            if (!await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, token))
+                return UserChangeResult.Fail(UserChangeStatus.WrongCredentials, WrongCode);
+            var enabled = await users.SetTwoFactorEnabledAsync(user, true);
+            if (!enabled.Succeeded) return UserChangeResult.From(enabled);
+            if (await users.CountRecoveryCodesAsync(user) == 0)
+                codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
+            return UserChangeResult.Done;
+        });
+        return new(result, result.Succeeded ? codes : []);
+    }
+
+    /// <summary>Turns two-factor authentication off; the authenticator key stays, so turning it on again needs no new setup.</summary>
+    public Task<UserChangeResult> DisableTwoFactorAsync(string email) =>
+        ChangeAsync(email, async user =>
+        {
+            if (!await users.GetTwoFactorEnabledAsync(user))
+                return UserChangeResult.Fail(UserChangeStatus.InvalidInput, TwoFactorOff);
+            return UserChangeResult.From(await users.SetTwoFactorEnabledAsync(user, false));
+        });
+
+    /// <summary>A new authenticator key; two-factor authentication is off until a code from the new key turns it on.</summary>
+    public Task<UserChangeResult> ResetAuthenticatorAsync(string email) =>
+        ChangeAsync(email, async user =>
+        {
+            var disabled = await users.SetTwoFactorEnabledAsync(user, false);
+            if (!disabled.Succeeded) return UserChangeResult.From(disabled);
+            return UserChangeResult.From(await users.ResetAuthenticatorKeyAsync(user));
+        });
+
+    /// <summary>Ten new recovery codes in place of the old ones; only while two-factor authentication is on.</summary>
+    public async Task<RecoveryCodesResult> RenewRecoveryCodesAsync(string email)
+    {
+        IReadOnlyList<string> codes = [];
+        var result = await ChangeAsync(email, async user =>
+        {
+            if (!await users.GetTwoFactorEnabledAsync(user))
+                return UserChangeResult.Fail(UserChangeStatus.InvalidInput, TwoFactorOff);
+            codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))?.ToList() ?? [];
+            return codes.Count == RecoveryCodeCount
+                ? UserChangeResult.Done
+                : UserChangeResult.Fail(UserChangeStatus.Failed, "No recovery codes were made.");
+        });
+        return new(result, result.Succeeded ? codes : []);
+    }
 
     /// <summary>
     /// Runs one change in a transaction that holds the user-change advisory lock, so the last-admin check and the change

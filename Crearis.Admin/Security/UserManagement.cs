@@ -6,10 +6,12 @@ using Microsoft.EntityFrameworkCore;
 namespace Crearis.Admin.Security;
 
 /// <summary>
-/// What the Users page calls. Every call checks on the server that the caller is an admin — by the circuit's sign-in
-/// and by the database, so an admin demoted or locked since signing in is refused at once — runs the change in a
-/// scope of its own (a fresh <see cref="UserAdministration"/>, never a circuit's long-lived context) and writes an
-/// audit entry (action <c>user-change</c>, target the user's e-mail, detail what changed).
+/// What the Users page and the account pages call. A change to another user checks on the server that the caller is an
+/// admin — by the sign-in and by the database, so an admin demoted or locked since signing in is refused at once; a
+/// change to one's own account (password, two-factor authentication) needs a signed-in user the database still knows
+/// and has not locked out. Every change runs in a scope of its own (a fresh <see cref="UserAdministration"/>, never a
+/// circuit's long-lived context) and writes an audit entry (action <c>user-change</c>, target the user's e-mail, detail
+/// what changed).
 /// </summary>
 public sealed class UserManagement(IServiceScopeFactory scopes, CurrentUser current, AuditLog audit, ILogger<UserManagement> logger)
 {
@@ -66,11 +68,84 @@ public sealed class UserManagement(IServiceScopeFactory scopes, CurrentUser curr
     public Task<UserChangeResult> DeleteAsync(string email) =>
         RunAsync(email, "deleted", (administration, actor) => administration.DeleteAsync(email, actor));
 
+    /// <summary>The signed-in user's own password; the current one must be given.</summary>
+    public Task<UserChangeResult> ChangeOwnPasswordAsync(string currentPassword, string newPassword) =>
+        RunOwnAsync("own password changed", (administration, self) => administration.ChangeOwnPasswordAsync(self, currentPassword, newPassword));
+
+    /// <summary>
+    /// The signed-in user's authenticator key, created (and audited) the first time they set up an app;
+    /// <c>Created</c> says this call made it, a change that renewed their security stamp.
+    /// </summary>
+    public async Task<(UserChangeResult Result, string? Key, bool Created)> OwnAuthenticatorKeyAsync()
+    {
+        var (name, _) = await current.GetAsync();
+        if (await ReadAsync(administration => administration.AuthenticatorKeyAsync(name)) is { Length: > 0 } key)
+            return (UserChangeResult.Done, key, false);
+        var created = await RunOwnAsync("authenticator key created", (administration, self) => administration.CreateAuthenticatorKeyAsync(self));
+        return created.Succeeded
+            ? (created, await ReadAsync(administration => administration.AuthenticatorKeyAsync(name)), true)
+            : (created, null, false);
+    }
+
+    private async Task<T> ReadAsync<T>(Func<UserAdministration, Task<T>> read)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await read(scope.ServiceProvider.GetRequiredService<UserAdministration>());
+    }
+
+    public async Task<RecoveryCodesResult> EnableOwnTwoFactorAsync(string code)
+    {
+        IReadOnlyList<string> codes = [];
+        var result = await RunOwnAsync("two-factor authentication enabled", async (administration, self) =>
+        {
+            var enabled = await administration.EnableTwoFactorAsync(self, code);
+            codes = enabled.RecoveryCodes;
+            return enabled.Result;
+        });
+        return new(result, result.Succeeded ? codes : []);
+    }
+
+    public Task<UserChangeResult> DisableOwnTwoFactorAsync() =>
+        RunOwnAsync("two-factor authentication disabled", (administration, self) => administration.DisableTwoFactorAsync(self));
+
+    public Task<UserChangeResult> ResetOwnAuthenticatorAsync() =>
+        RunOwnAsync("authenticator key reset, two-factor authentication disabled",
+            (administration, self) => administration.ResetAuthenticatorAsync(self));
+
+    public async Task<RecoveryCodesResult> RenewOwnRecoveryCodesAsync()
+    {
+        IReadOnlyList<string> codes = [];
+        var result = await RunOwnAsync("two-factor recovery codes renewed", async (administration, self) =>
+        {
+            var renewed = await administration.RenewRecoveryCodesAsync(self);
+            codes = renewed.RecoveryCodes;
+            return renewed.Result;
+        });
+        return new(result, result.Succeeded ? codes : []);
+    }
+
     private Task<UserChangeResult> RunAsync(string email, string detail, Func<UserAdministration, string, Task<UserChangeResult>> change) =>
         RunCoreAsync(email, detail, async (administration, actor) => (await change(administration, actor), detail));
 
+    /// <summary>A change of the caller's own account: the target is whoever is signed in, whatever their role.</summary>
+    private async Task<UserChangeResult> RunOwnAsync(string detail, Func<UserAdministration, string, Task<UserChangeResult>> change)
+    {
+        var (name, _) = await current.GetAsync();
+        return await RunCoreAsync(name, detail, async (administration, self) => (await change(administration, self), detail), ActingUserAsync,
+            "Only a signed-in user may change their account; yours is locked or gone.");
+    }
+
+    private Task<UserChangeResult> RunCoreAsync(string email, string detail,
+        Func<UserAdministration, string, Task<(UserChangeResult Result, string Detail)>> change) =>
+        RunCoreAsync(email, detail, change, ActingAdminAsync, "Only admins may change users; your account is no longer an active admin.");
+
+    /// <summary>
+    /// Asks <paramref name="authorize"/> who the caller is (null: refused), runs the change in a scope of its own and
+    /// writes the audit entry, refusals and database failures included.
+    /// </summary>
     private async Task<UserChangeResult> RunCoreAsync(string email, string detail,
-        Func<UserAdministration, string, Task<(UserChangeResult Result, string Detail)>> change)
+        Func<UserAdministration, string, Task<(UserChangeResult Result, string Detail)>> change,
+        Func<UserAdministration, Task<string?>> authorize, string forbidden)
     {
         var target = email.Trim();
         var (name, _) = await current.GetAsync();
@@ -79,10 +154,10 @@ public sealed class UserManagement(IServiceScopeFactory scopes, CurrentUser curr
         {
             await using var scope = scopes.CreateAsyncScope();
             var administration = scope.ServiceProvider.GetRequiredService<UserAdministration>();
-            if (await ActingAdminAsync(administration) is { } actor)
+            if (await authorize(administration) is { } actor)
                 (result, detail) = await change(administration, actor);
             else
-                result = UserChangeResult.Fail(UserChangeStatus.Forbidden, "Only admins may change users; your account is no longer an active admin.");
+                result = UserChangeResult.Fail(UserChangeStatus.Forbidden, forbidden);
         }
         catch (Exception e) when (e is DbException or DbUpdateException or TimeoutException)
         {
@@ -92,6 +167,13 @@ public sealed class UserManagement(IServiceScopeFactory scopes, CurrentUser curr
         await audit.WriteAsync(AuditAction, Outcome(result.Status), name, null, target,
             result.Succeeded ? detail : $"{detail} refused: {string.Join(" ", result.Errors)}");
         return result;
+    }
+
+    /// <summary>The caller's e-mail when they are signed in and the database knows them and has not locked them out.</summary>
+    private async Task<string?> ActingUserAsync(UserAdministration administration)
+    {
+        var (name, _) = await current.GetAsync();
+        return await administration.IsActiveUserAsync(name) ? name : null;
     }
 
     /// <summary>The caller's e-mail when the circuit says Admin and the database agrees (in role Admin, not locked out).</summary>
@@ -112,6 +194,7 @@ public sealed class UserManagement(IServiceScopeFactory scopes, CurrentUser curr
         UserChangeStatus.NotFound => AuditOutcome.NotFound,
         UserChangeStatus.AlreadyExists => AuditOutcome.AlreadyExists,
         UserChangeStatus.Failed => AuditOutcome.Failed,
+        UserChangeStatus.WrongCredentials => AuditOutcome.WrongCredentials,
         _ => AuditOutcome.Invalid,
     };
 }

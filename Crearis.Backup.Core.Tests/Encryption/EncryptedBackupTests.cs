@@ -94,6 +94,28 @@ public sealed class EncryptedBackupTests() : ImportTestBed("age")
         other.Issues.Should().ContainSingle().Which.Code.Should().Be(IssueCode.KeyMismatch);
     }
 
+    [ReferenceFact]
+    public async Task An_original_format_tarball_encrypted_by_the_stock_age_tool_opens_with_the_identity_only()
+    {
+        var target = await DemoDatabaseAsync("age_orig", 0);
+        var (identityFile, recipient) = await AgeTool.KeygenAsync(Folder, "orig");
+        var encrypted = File("original.tar.gz.age");
+        var (exit, _, error) = await AgeTool.RunAsync(AgeTool.Age, ["-r", recipient, "-o", encrypted, ReferenceFiles.Path("samples/original-sample.tar.gz")]);
+        exit.Should().Be(0, error);
+        var keys = new BackupKeys(AgeKeyFiles.ReadIdentities(identityFile).Identities);
+
+        var plain = await BackupFiles.VerifyAsync(ReferenceFiles.Path("samples/original-sample.tar.gz"));
+        var opened = await BackupFiles.VerifyAsync(encrypted, keys: keys);
+        var locked = await BackupFiles.VerifyAsync(encrypted);
+        var dryRun = await BackupImporter.ImportFileAsync(target, encrypted, new ImportOptions(ImportMode.NewOnly, DryRun: true), keys: keys);
+
+        opened.Format.Should().Be(BackupFormat.Original);
+        opened.IsValid.Should().Be(plain.IsValid, string.Join("\n", opened.Issues));
+        opened.Summary!.Tables.Select(t => (t.Table, t.Rows)).Should().Equal(plain.Summary!.Tables.Select(t => (t.Table, t.Rows)));
+        locked.Issues.Should().ContainSingle().Which.Code.Should().Be(IssueCode.KeyRequired);
+        dryRun.Outcome.Should().Be(ImportOutcome.DryRun, string.Join("\n", dryRun.Errors));
+    }
+
     public static TheoryData<string> Tampering => ["flip-header", "flip-mac", "flip-payload", "cut-end", "cut-last-chunk", "swap-chunks", "append"];
 
     [Theory]

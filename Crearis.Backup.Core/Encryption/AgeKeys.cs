@@ -32,6 +32,9 @@ public sealed class AgeIdentity : IDisposable
     /// <summary>The recipient that encrypts to this identity.</summary>
     public AgeRecipient Recipient => AgeRecipient.Parse(Bech32.Encode("age", PublicKey))!;
 
+    /// <summary>A new random identity (for a throwaway recipient, as in the benchmark).</summary>
+    public static AgeIdentity Generate() => new(Key.Create(KeyAgreementAlgorithm.X25519));
+
     public static AgeIdentity? Parse(string text)
     {
         var trimmed = text.Trim();

@@ -35,8 +35,10 @@ public sealed record ExportResult(
 /// <summary>
 /// Writes a backup (format version 2) from one consistent snapshot: every table is read in a single REPEATABLE READ
 /// transaction while the platform keeps writing. The server renders each row as JSON (to_jsonb), so every type
-/// round-trips exactly; rows stream through a temporary file per table, and the archive is written under a temporary
-/// name and renamed when complete, so no half-written backup is ever listed.
+/// round-trips exactly; rows stream through a scratch file per table, and the archive is written under a temporary
+/// name and renamed when complete, so no half-written backup is ever listed. Every file it writes is readable by its
+/// owner only, and a killed export leaves at most its partial archive, which the next export into the folder (and the
+/// app at its start) removes: see <see cref="PartialFiles"/>.
 /// </summary>
 public static class BackupExporter
 {
@@ -58,7 +60,9 @@ public static class BackupExporter
                 "Create it or choose another --output."));
             return new(false, null, null, issues, clock.Elapsed);
         }
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.partial");
+        // What exports killed before us left here; those still running in other processes hold theirs and stay.
+        PartialFiles.RemoveStale(directory);
+        var temporary = PartialFiles.NameFor(fullPath);
 
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
@@ -81,14 +85,14 @@ public static class BackupExporter
         try
         {
             await using (Stream file = options.Encryption is { } encryption
-                             ? new AgeEncryptStream(File.Create(temporary), encryption) : File.Create(temporary))
+                             ? new AgeEncryptStream(PartialFiles.CreateOwnerOnly(temporary), encryption) : PartialFiles.CreateOwnerOnly(temporary))
             await using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
             await using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
             {
                 foreach (var model in models)
                 {
                     ct.ThrowIfCancellationRequested();
-                    var table = await ExportTableAsync(conn, tx, model, tar, counts[model.Name], tracker, ct);
+                    var table = await ExportTableAsync(conn, tx, model, tar, fullPath, counts[model.Name], tracker, ct);
                     tables.Add(table);
                 }
 
@@ -131,52 +135,43 @@ public static class BackupExporter
     }
 
     private static async Task<ManifestTable> ExportTableAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableModel model,
-        TarWriter tar, long total, ProgressTracker tracker, CancellationToken ct)
+        TarWriter tar, string backupPath, long total, ProgressTracker tracker, CancellationToken ct)
     {
-        var scratch = Path.GetTempFileName();
-        try
+        // The table's rows wait here until the archive entry (which needs its length first) is written. Beside the
+        // backup, not in /tmp: the same disk and owner, and (see CreateScratch) without a name a killed export could leave.
+        await using var scratch = PartialFiles.CreateScratch(Path.GetDirectoryName(backupPath)!, Path.GetFileName(backupPath));
+        long rows = 0;
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var newline = "\n"u8.ToArray();
+        await using (var export = await conn.BeginBinaryExportAsync($"COPY ({RowJsonQuery(model)}) TO STDOUT (FORMAT BINARY)", ct))
         {
-            long rows = 0;
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using (var output = new FileStream(scratch, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            while (await export.StartRowAsync(ct) != -1)
             {
-                var newline = "\n"u8.ToArray();
-                await using var export = await conn.BeginBinaryExportAsync(
-                    $"COPY ({RowJsonQuery(model)}) TO STDOUT (FORMAT BINARY)", ct);
-                while (await export.StartRowAsync(ct) != -1)
-                {
-                    var json = await export.ReadAsync<string>(NpgsqlDbType.Jsonb, ct);
-                    var bytes = Encoding.UTF8.GetBytes(json);
-                    await output.WriteAsync(bytes, ct);
-                    await output.WriteAsync(newline, ct);
-                    sha.AppendData(bytes);
-                    sha.AppendData(newline);
-                    rows++;
-                    tracker.Report(BackupPhase.Export, model.Name, rows, total, 1);
-                }
+                var json = await export.ReadAsync<string>(NpgsqlDbType.Jsonb, ct);
+                var bytes = Encoding.UTF8.GetBytes(json);
+                await scratch.WriteAsync(bytes, ct);
+                await scratch.WriteAsync(newline, ct);
+                sha.AppendData(bytes);
+                sha.AppendData(newline);
+                rows++;
+                tracker.Report(BackupPhase.Export, model.Name, rows, total, 1);
             }
-            var name = $"tables/{model.Name}.jsonl";
-            var length = new FileInfo(scratch).Length;
-            await using (var input = File.OpenRead(scratch))
-            {
-                var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = input };
-                await tar.WriteEntryAsync(entry, ct);
-            }
-            return new ManifestTable
-            {
-                Name = model.Name,
-                File = name,
-                Rows = rows,
-                Bytes = length,
-                Sha256 = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant(),
-                NaturalKey = model.Profile.NaturalKey.Select(k => k.Column).ToList(),
-                Columns = model.Schema.Writable.Select(c => new ManifestColumn(c.Name, c.Type)).ToList(),
-            };
         }
-        finally
+        await scratch.FlushAsync(ct);
+        var length = scratch.Length;
+        scratch.Position = 0;
+        var name = $"tables/{model.Name}.jsonl";
+        await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = scratch }, ct);
+        return new ManifestTable
         {
-            TryDelete(scratch);
-        }
+            Name = model.Name,
+            File = name,
+            Rows = rows,
+            Bytes = length,
+            Sha256 = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant(),
+            NaturalKey = model.Profile.NaturalKey.Select(k => k.Column).ToList(),
+            Columns = model.Schema.Writable.Select(c => new ManifestColumn(c.Name, c.Type)).ToList(),
+        };
     }
 
     /// <summary>

@@ -61,7 +61,7 @@ public static class BackupFiles
             }
             case BackupFormat.Original:
             {
-                var v = await OriginalBackupReader.VerifyAsync(path, ct);
+                var v = await OriginalBackupReader.VerifyAsync(path, ct, keys);
                 return new(v.IsValid, BackupFormat.Original, v.Summary, null, v.Issues);
             }
             default:
@@ -71,15 +71,18 @@ public static class BackupFiles
         }
     }
 
-    /// <summary>Verifies the whole file (structure, checksums) and opens it for import; nothing is read twice into memory.</summary>
+    /// <summary>Verifies the whole file (structure, checksums) and opens it for import; nothing is read twice into memory.
+    /// The original format is checked and opened in one pass (its reader keeps a copy of the checked table files).</summary>
     public static async Task<OpenedBackup> OpenAsync(string path, DatabaseCatalog catalog, CancellationToken ct = default, BackupKeys? keys = null)
     {
+        if (File.Exists(path) && (await DetectAsync(path, BackupLimits.Default, keys, ct)) is { Problem: null, Format: BackupFormat.Original })
+        {
+            var opened = await OriginalBackupReader.OpenAsync(path, catalog, ct, keys);
+            return new(opened.Source, new BackupVerification(opened.Source is not null, BackupFormat.Original, opened.Source?.Summary, null, opened.Issues));
+        }
         var verification = await VerifyAsync(path, ct, keys);
         if (!verification.IsValid) return new(null, verification);
-        if (verification.Format == BackupFormat.Crearis)
-            return new(CrearisBackupReader.Open(path, verification.Manifest!, keys: keys), verification);
-        var opened = await OriginalBackupReader.OpenAsync(path, catalog, ct);
-        return new(opened.Source, verification with { Issues = verification.Issues.Concat(opened.Issues).ToList(), IsValid = opened.Source is not null });
+        return new(CrearisBackupReader.Open(path, verification.Manifest!, keys: keys), verification);
     }
 
     private static BackupVerification Invalid(BackupIssue issue) => new(false, null, null, null, [issue]);

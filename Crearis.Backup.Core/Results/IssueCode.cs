@@ -86,6 +86,7 @@ public readonly record struct IssueCode
     public static readonly IssueCode NotAuthentic = new("NOT_AUTHENTIC");
     /// <summary>The run was cancelled; everything was rolled back.</summary>
     public static readonly IssueCode Cancelled = new("CANCELLED");
+
 }
 
 /// <summary>Reads and writes an issue code as its wire text.</summary>

@@ -148,16 +148,16 @@ public sealed class PostgresCluster : IAsyncDisposable
                 $"{DataDirectory} is not empty but holds no PostgreSQL cluster. Empty it or choose another folder.");
 
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-        await File.WriteAllTextAsync(credentialsFile, password, ct);
-        if (!OperatingSystem.IsWindows())
-            File.SetUnixFileMode(credentialsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        // When we are root the server's user gets the folder (it creates data/ in it); the password files are written
+        // after that, so the superuser's password stays root's own and only initdb's copy is handed over.
+        GiveToServerUser(_options.DataRoot);
+        await WriteSecretAsync(credentialsFile, password, ct);
 
         // initdb reads the password from a file that the server's user must be able to read.
         var pwFile = Path.Combine(_options.DataRoot, ".initdb-pw");
-        await File.WriteAllTextAsync(pwFile, password + "\n", ct);
+        await WriteSecretAsync(pwFile, password + "\n", ct);
         try
         {
-            GiveToServerUser(_options.DataRoot);
             GiveToServerUser(pwFile);
             await RunToolAsync("initdb", [
                 "-D", DataDirectory, "-U", _options.SuperUser, "--pwfile", pwFile,
@@ -170,6 +170,21 @@ public sealed class PostgresCluster : IAsyncDisposable
         }
         CreatedNow = true;
         _logger.LogInformation("Created a new PostgreSQL cluster in {DataDirectory}", DataDirectory);
+    }
+
+    /// <summary>
+    /// Writes a secret into a new file that is readable and writable by its owner only from the moment it exists: the
+    /// mode is given to open(2), so there is no instant in which another user could open it (a chmod after writing
+    /// leaves one).
+    /// </summary>
+    private static async Task WriteSecretAsync(string path, string secret, CancellationToken ct)
+    {
+        // A file an interrupted earlier attempt left would keep its mode when overwritten: start from no file.
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        await using var file = new FileStream(path, options);
+        await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(secret), ct);
     }
 
     private int? RunningPort()

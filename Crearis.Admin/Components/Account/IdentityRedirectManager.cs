@@ -16,18 +16,33 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
         MaxAge = TimeSpan.FromSeconds(5),
     };
 
-    public void RedirectTo(string? uri)
+    /// <summary>Redirects to a page of this app, named by the code (a path relative to the app, or its absolute URL).</summary>
+    public void RedirectTo(string uri)
     {
-        uri ??= "";
-
-        // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
-        {
+        if (Uri.TryCreate(uri, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
             uri = navigationManager.ToBaseRelativePath(uri);
-        }
-
         navigationManager.NavigateTo(uri);
+    }
+
+    /// <summary>
+    /// Redirects to where a visitor asked to go after signing in, when that is in this app; anywhere else, and text that
+    /// is no URL at all, lands on the app's root. The value comes from the query string, so it is never trusted.
+    /// </summary>
+    public void RedirectToReturnUrl(string? returnUrl) => navigationManager.NavigateTo(LocalReturnUrl(returnUrl));
+
+    /// <summary>The return URL as a local path ("/backups"), or the app's root.</summary>
+    public string LocalReturnUrl(string? returnUrl)
+    {
+        // The login redirect of a page (RedirectToLogin) sends the page's absolute URL: this app's own become their path.
+        if (returnUrl is not null && !returnUrl.StartsWith('/')
+            && Uri.TryCreate(returnUrl, UriKind.Absolute, out var absolute) && string.IsNullOrEmpty(absolute.UserInfo)
+            && Uri.TryCreate(navigationManager.BaseUri, UriKind.Absolute, out var baseUri)
+            && Uri.Compare(absolute, baseUri, UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0
+            && absolute.AbsolutePath.StartsWith(baseUri.AbsolutePath, StringComparison.Ordinal))
+        {
+            returnUrl = absolute.PathAndQuery;
+        }
+        return LocalUrl.IsLocal(returnUrl) && !returnUrl!.StartsWith('~') ? returnUrl : navigationManager.BaseUri;
     }
 
     public void RedirectTo(string uri, Dictionary<string, object?> queryParameters)

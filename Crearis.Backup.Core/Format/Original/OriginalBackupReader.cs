@@ -1,4 +1,5 @@
 using Crearis.Backup.Core.Catalog;
+using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Results;
 
 namespace Crearis.Backup.Core.Format.Original;
@@ -16,23 +17,34 @@ public sealed record OriginalOpenResult(IBackupSource? Source, IReadOnlyList<Bac
 /// </summary>
 public static class OriginalBackupReader
 {
-    /// <summary>Reads the whole tarball (the original format's files are small JSON documents) and checks its structure and checksums.</summary>
-    public static async Task<OriginalVerification> VerifyAsync(string path, CancellationToken ct = default)
+    /// <summary>Reads the tarball once, as a stream in bounded memory, and checks its structure, every row's shape and the checksums.</summary>
+    public static async Task<OriginalVerification> VerifyAsync(string path, CancellationToken ct = default, BackupKeys? keys = null)
     {
-        using var archive = await OriginalArchive.ReadAsync(path, ct);
+        using var archive = await OriginalArchive.ReadAsync(path, keepRows: false, ct, keys);
         return new OriginalVerification(archive.IsValid, archive.Summary, archive.Issues);
     }
 
-    /// <summary>Opens the tarball for import; the catalog (of the TARGET database) gives column types for converting values back.</summary>
-    public static async Task<OriginalOpenResult> OpenAsync(string path, DatabaseCatalog catalog, CancellationToken ct = default)
+    /// <summary>
+    /// Checks the tarball as <see cref="VerifyAsync"/> does, in the same single pass keeping a copy of its table files in a
+    /// temporary file, and opens that copy for import; the catalog (of the TARGET database) gives column types for
+    /// converting values back.
+    /// </summary>
+    public static async Task<OriginalOpenResult> OpenAsync(string path, DatabaseCatalog catalog, CancellationToken ct = default,
+        BackupKeys? keys = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var archive = await OriginalArchive.ReadAsync(path, ct);
-        if (!archive.IsValid)
+        var archive = await OriginalArchive.ReadAsync(path, keepRows: true, ct, keys);
+        if (!archive.IsValid) return new OriginalOpenResult(null, archive.Issues);
+        try
+        {
+            // Link recovery reads the tables it needs from the copy; synchronous work, off the caller's thread.
+            var source = await Task.Run(() => OriginalBackupSource.Open(archive, catalog, ct), ct);
+            return new OriginalOpenResult(source, archive.Issues);
+        }
+        catch
         {
             archive.Dispose();
-            return new OriginalOpenResult(null, archive.Issues);
+            throw;
         }
-        return new OriginalOpenResult(new OriginalBackupSource(archive, catalog), archive.Issues);
     }
 }

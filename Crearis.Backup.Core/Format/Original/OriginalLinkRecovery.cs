@@ -28,8 +28,16 @@ internal sealed class OriginalLinkRecovery
     private readonly Dictionary<string, Dictionary<long, RowLinks>> _links = new(StringComparer.Ordinal);
     private readonly List<BackupIssue> _issues = [];
 
-    private OriginalLinkRecovery()
+    /// <summary>Rows and ids named one by one in a message, at most; past it a count stands for the rest.</summary>
+    private const int ListedRows = 50;
+
+    private readonly OriginalArchive _archive;
+    private readonly CancellationToken _ct;
+
+    private OriginalLinkRecovery(OriginalArchive archive, CancellationToken ct)
     {
+        _archive = archive;
+        _ct = ct;
     }
 
     public IReadOnlyList<BackupIssue> Issues => _issues;
@@ -38,41 +46,54 @@ internal sealed class OriginalLinkRecovery
     public RowLinks? For(string table, long line) =>
         _links.TryGetValue(table, out var rows) && rows.TryGetValue(line, out var links) ? links : null;
 
-    public static OriginalLinkRecovery Analyze(OriginalArchive archive)
+    /// <summary>Reads the tables recovery needs (tags, events, posts and their junctions) from the archive's checked copy.</summary>
+    public static OriginalLinkRecovery Analyze(OriginalArchive archive, CancellationToken ct = default)
     {
-        var recovery = new OriginalLinkRecovery();
+        var recovery = new OriginalLinkRecovery(archive, ct);
         if (archive.Table("tags") is { } tags) recovery.Recover(archive, tags);
         return recovery;
     }
 
     private void Recover(OriginalArchive archive, OriginalTable tagTable)
     {
-        var tags = ReadTags(tagTable);
+        var tags = ReadTags(Elements(tagTable));
         var caches = new[] { ("events", "events_tags", "event_id"), ("posts", "posts_tags", "post_id") }
-            .Select(c => new CacheTable(c.Item1, c.Item2, c.Item3, archive.Table(c.Item1) is { } t ? ReadCaches(t) : []))
+            .Select(c => new CacheTable(c.Item1, c.Item2, c.Item3, archive.Table(c.Item1) is { } t ? ReadCaches(Elements(t)) : []))
             .ToList();
 
         // ---- tag ids ← tags_ids + tags_display
-        var solver = new TagIdSolver(tags.Count);
+        var labels = new LabelIndex(tags);
+        var solver = new TagIdSolver(tags.Count, _ct);
         foreach (var cache in caches)
         {
+            var inconsistent = 0;
             foreach (var row in cache.Rows.Where(r => r.Ids is { Count: > 0 }))
             {
-                if (Contradiction(row, tags) is { } why)
+                if (Contradiction(row, labels) is { } why)
                 {
-                    _issues.Add(BackupIssue.Warning(IssueCode.TagCacheInconsistent,
-                        $"{cache.Table} {row.Key}: tags_ids [{string.Join(", ", row.Ids!)}] and tags_display [{string.Join(", ", row.Labels ?? [])}] disagree ({why}); this row proves nothing about tag ids.",
-                        "Check the row's tags after the import; the platform recomputes both columns from the links that are imported.",
-                        cache.Table, row.Key, "tags_display"));
+                    // Each such row is named up to a point; past it, a count says how many more there are.
+                    if (++inconsistent <= ListedRows)
+                    {
+                        _issues.Add(BackupIssue.Warning(IssueCode.TagCacheInconsistent,
+                            $"{cache.Table} {row.Key}: tags_ids [{string.Join(", ", row.Ids!)}] and tags_display [{string.Join(", ", row.Labels ?? [])}] disagree ({why}); this row proves nothing about tag ids.",
+                            "Check the row's tags after the import; the platform recomputes both columns from the links that are imported.",
+                            cache.Table, row.Key, "tags_display"));
+                    }
                     row.Consistent = false;
                     continue;
                 }
-                solver.AddRow(row.Ids!, row.Labels!, t => tags[t].Label(row.Lang));
+                solver.AddRow(row.Ids!, row.Labels!, row.Lang, t => tags[t].Label(row.Lang), label => labels.Showing(row.Lang, label));
+            }
+            if (inconsistent > ListedRows)
+            {
+                _issues.Add(BackupIssue.Warning(IssueCode.TagCacheInconsistent,
+                    $"{cache.Table}: {inconsistent - ListedRows} more rows whose tags_ids and tags_display disagree prove nothing about tag ids.",
+                    "Check the rows' tags after the import; the platform recomputes both columns from the links that are imported.", cache.Table));
             }
         }
         var solved = solver.Solve();
         var pinned = solved.Pinned;
-        ReportTags(tagTable, tags, caches, solved);
+        ReportTags(tagTable, tags, labels, caches, solved);
 
         var tagLinks = new Dictionary<long, RowLinks>();
         foreach (var (id, t) in pinned) tagLinks[tags[t].Line] = new RowLinks(id, []);
@@ -88,7 +109,7 @@ internal sealed class OriginalLinkRecovery
     private void RecoverJunction(OriginalArchive archive, CacheTable cache, List<TagRow> tags, IReadOnlyDictionary<long, int> pinned)
     {
         if (archive.Table(cache.Junction) is not { } junction || junction.RowCount == 0) return;
-        var rows = ReadJunction(junction, cache.ParentColumn);
+        var rows = ReadJunction(Elements(junction), cache.ParentColumn);
         var groups = rows.Where(r => r.Parent is not null && r.Tag is not null)
             .GroupBy(r => r.Parent!.Value)
             .ToDictionary(g => g.Key, g => SetKey(g.Select(r => r.Tag!.Value)));
@@ -213,10 +234,18 @@ internal sealed class OriginalLinkRecovery
             $"{rowIds.Count} of {cache.Rows.Count} {cache.Table} rows thereby have their source id proven.",
             rows.Count == refs.Count ? null : "The rows left over are imported only if their ids resolve; see LINK_NOT_RECOVERED.",
             cache.Junction));
-        foreach (var (reason, count) in reasons)
+        // Reasons name tag sets and links, so a file can make as many as it has rows: the first ones are listed, then a count.
+        foreach (var (reason, count) in reasons.Take(ListedRows))
         {
             _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered,
                 $"{cache.Junction}: {count} row(s) stay unresolvable: {reason}.",
+                "Set these links by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
+                cache.Junction));
+        }
+        if (reasons.Count > ListedRows)
+        {
+            _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered,
+                $"{cache.Junction}: {reasons.Skip(ListedRows).Sum(r => r.Value)} more row(s) stay unresolvable for {reasons.Count - ListedRows} more reasons.",
                 "Set these links by hand after the import, or export with Crearis Backup Admin, which keeps every link.",
                 cache.Junction));
         }
@@ -239,7 +268,7 @@ internal sealed class OriginalLinkRecovery
             .ToHashSet(StringComparer.Ordinal);
     }
 
-    private void ReportTags(OriginalTable tagTable, List<TagRow> tags, List<CacheTable> caches, SolverResult solved)
+    private void ReportTags(OriginalTable tagTable, List<TagRow> tags, LabelIndex labels, List<CacheTable> caches, SolverResult solved)
     {
         var cacheRows = caches.Sum(c => c.Rows.Count(r => r.Ids is { Count: > 0 } && r.Consistent));
         _issues.Add(BackupIssue.Warning(solved.Pinned.Count > 0 ? IssueCode.LinkRecovered : IssueCode.LinkNotRecovered,
@@ -247,18 +276,20 @@ internal sealed class OriginalLinkRecovery
             "(every assignment of ids to tags consistent with those rows agrees on them); links by tag id (posts.tag_ids, the junction rows) resolve through them.",
             null, tagTable.Name));
         var used = solved.Pinned.Values.ToHashSet();
-        var candidates = solved.Unpinned;
+        // The ids left open, named up to a point (every unpinned tag's message names them).
+        var candidates = string.Join(", ", solved.Unpinned.Take(ListedRows)) + (solved.Unpinned.Count > ListedRows ? ", …" : "");
         // A tag whose label no consistent row shows is listed by no event or post at all.
         var listed = caches.SelectMany(c => c.Rows.Where(r => r.Ids is { Count: > 0 } && r.Consistent))
-            .SelectMany(r => r.Labels!.Select(l => (r.Lang, Label: l))).ToHashSet();
+            .SelectMany(r => r.Labels!.Select(l => (r.Lang, Label: l))).ToHashSet()
+            .SelectMany(l => labels.Showing(l.Lang, l.Label)).ToHashSet();
         foreach (var (tag, t) in tags.Select((tag, t) => (tag, t)).Where(p => !used.Contains(p.t)))
         {
             var why = solved.State switch
             {
                 SolverState.Contradictory => "the cached tag lists of events and posts contradict each other, so no tag id is pinned",
-                _ when !listed.Any(l => tag.Label(l.Lang) == l.Label) => "no event or post lists it, so nothing in the file names its id",
-                SolverState.Undecided => $"its id could not be decided (the ids [{string.Join(", ", candidates)}] were left open)",
-                _ => $"the events and posts that list it leave its id open: another tag could have it just as well (ids left open: [{string.Join(", ", candidates)}])",
+                _ when !listed.Contains(t) => "no event or post lists it, so nothing in the file names its id",
+                SolverState.Undecided => $"its id could not be decided (the ids [{candidates}] were left open)",
+                _ => $"the events and posts that list it leave its id open: another tag could have it just as well (ids left open: [{candidates}])",
             };
             _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered, $"tags {tag.Name}: source id unknown: {why}.",
                 "Links to this tag are not imported; set them by hand after the import.", tagTable.Name, tag.Name));
@@ -269,7 +300,7 @@ internal sealed class OriginalLinkRecovery
     {
         if (archive.Table("event_instructors") is not { } table || table.RowCount == 0) return;
         var proven = _links.GetValueOrDefault("events")?.Values.Select(l => l.Id!.Value).ToHashSet() ?? [];
-        var eventSide = ReadJunction(table, "event_id").Count(r => r.Parent is { } p && proven.Contains(p));
+        var eventSide = ReadJunction(Elements(table), "event_id").Count(r => r.Parent is { } p && proven.Contains(p));
         _issues.Add(BackupIssue.Warning(IssueCode.LinkNotRecovered,
             $"event_instructors: {table.RowCount} row(s) stay unresolvable: instructors carry no id in the file, and nothing pairs an instructor id with an instructor's xmlid " +
             $"(event_instructors.instructor_id and events.public_user are bare ids; users name their instructor by xmlid, without its id). " +
@@ -279,23 +310,26 @@ internal sealed class OriginalLinkRecovery
     }
 
     // Why the row's ids and labels cannot describe the same tags, or null when they can.
-    private static string? Contradiction(CacheRow row, List<TagRow> tags)
+    private static string? Contradiction(CacheRow row, LabelIndex labels)
     {
         if (row.Labels is null) return "tags_display is not a list of texts";
         if (row.Ids!.Count != row.Labels.Count) return $"{row.Ids.Count} ids but {row.Labels.Count} labels";
         if (row.Ids.Distinct().Count() != row.Ids.Count) return "an id occurs twice";
-        var known = tags.Select(t => t.Label(row.Lang)).ToHashSet(StringComparer.Ordinal);
-        var strangers = row.Labels.Where(l => !known.Contains(l)).ToList();
+        var strangers = row.Labels.Where(l => labels.Showing(row.Lang, l).Count == 0).ToList();
         return strangers.Count > 0 ? $"no tag shows the label {string.Join(", ", strangers.Select(s => $"\"{s}\""))} in language {row.Lang ?? "(none)"}" : null;
     }
 
     private static string SetKey(IEnumerable<long> ids) => string.Join(", ", ids.Distinct().Order());
 
-    private static List<TagRow> ReadTags(OriginalTable table)
+    // Each row its own small document, kept as long as recovery needs it (junction rows' values are compared later).
+    private IEnumerable<JsonElement> Elements(OriginalTable table) =>
+        _archive.Rows(table, _ct).Select(bytes => JsonSerializer.Deserialize<JsonElement>(bytes));
+
+    private static List<TagRow> ReadTags(IEnumerable<JsonElement> table)
     {
         var rows = new List<TagRow>();
         var line = 0L;
-        foreach (var row in table.Rows.EnumerateArray())
+        foreach (var row in table)
         {
             line++;
             if (!row.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String) continue;
@@ -305,11 +339,11 @@ internal sealed class OriginalLinkRecovery
         return rows.GroupBy(r => r.Name, StringComparer.Ordinal).Where(g => g.Count() == 1).Select(g => g.Single()).ToList();
     }
 
-    private static List<CacheRow> ReadCaches(OriginalTable table)
+    private static List<CacheRow> ReadCaches(IEnumerable<JsonElement> table)
     {
         var rows = new List<CacheRow>();
         var line = 0L;
-        foreach (var row in table.Rows.EnumerateArray())
+        foreach (var row in table)
         {
             line++;
             var xmlid = row.TryGetProperty("xmlid", out var x) && x.ValueKind == JsonValueKind.String ? x.GetString() : null;
@@ -327,11 +361,11 @@ internal sealed class OriginalLinkRecovery
         return rows;
     }
 
-    private static List<JunctionRow> ReadJunction(OriginalTable table, string parentColumn)
+    private static List<JunctionRow> ReadJunction(IEnumerable<JsonElement> table, string parentColumn)
     {
         var rows = new List<JunctionRow>();
         var line = 0L;
-        foreach (var row in table.Rows.EnumerateArray())
+        foreach (var row in table)
         {
             line++;
             rows.Add(new JunctionRow(line, Number(row, parentColumn), Number(row, "tag_id"), row));
@@ -342,19 +376,68 @@ internal sealed class OriginalLinkRecovery
     private static long? Number(JsonElement row, string column) =>
         row.TryGetProperty(column, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n : null;
 
+    /// <summary>
+    /// Which tags show a label in a language (<see cref="TagRow.Label"/>), found by lookup: a file may hold many tags and
+    /// many rows, and going through every tag for every row would cost their product.
+    /// </summary>
+    private sealed class LabelIndex
+    {
+        private readonly Dictionary<string, List<int>> _byName = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string Lang, string Label), List<int>> _byTranslation = [];
+        // The tags whose name_i18n gives a label in a language: they show it there instead of their name.
+        private readonly HashSet<(int Tag, string Lang)> _translated = [];
+
+        public LabelIndex(List<TagRow> tags)
+        {
+            for (var t = 0; t < tags.Count; t++)
+            {
+                Add(_byName, tags[t].Name, t);
+                foreach (var (lang, label) in tags[t].Translations)
+                {
+                    _translated.Add((t, lang));
+                    Add(_byTranslation, (lang, label), t);
+                }
+            }
+        }
+
+        public IReadOnlyList<int> Showing(string? lang, string label)
+        {
+            var tags = new List<int>();
+            if (lang is not null && _byTranslation.TryGetValue((lang, label), out var translated)) tags.AddRange(translated);
+            if (_byName.TryGetValue(label, out var named)) tags.AddRange(named.Where(t => lang is null || !_translated.Contains((t, lang))));
+            return tags;
+        }
+
+        private static void Add<TKey>(Dictionary<TKey, List<int>> index, TKey key, int tag) where TKey : notnull
+        {
+            if (index.TryGetValue(key, out var list)) list.Add(tag);
+            else index[key] = [tag];
+        }
+    }
+
     /// <param name="I18n">name_i18n as exported (an object of language → label), or undefined/null.</param>
     private sealed record TagRow(long Line, string Name, JsonElement I18n)
     {
+        // Read once: the search asks for labels millions of times, and reading them from the JSON allocates each time.
+        // Of two members of one language the last counts, as it does for TryGetProperty.
+        private Dictionary<string, string>? _translations;
+
+        /// <summary>The languages name_i18n gives a label in (a null label stands for none).</summary>
+        public IReadOnlyDictionary<string, string> Translations => _translations ??= ReadTranslations();
+
         /// <summary>The platform's rule: <c>COALESCE(name_i18n ->> lang, name)</c>.</summary>
-        public string Label(string? lang)
+        public string Label(string? lang) => lang is not null && Translations.TryGetValue(lang, out var label) ? label : Name;
+
+        private Dictionary<string, string> ReadTranslations()
         {
-            if (lang is null || I18n.ValueKind != JsonValueKind.Object || !I18n.TryGetProperty(lang, out var value)) return Name;
-            return value.ValueKind switch
+            var translations = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (I18n.ValueKind != JsonValueKind.Object) return translations;
+            foreach (var member in I18n.EnumerateObject())
             {
-                JsonValueKind.Null => Name,
-                JsonValueKind.String => value.GetString()!,
-                _ => value.GetRawText(),
-            };
+                if (member.Value.ValueKind == JsonValueKind.Null) translations.Remove(member.Name);
+                else translations[member.Name] = member.Value.ValueKind == JsonValueKind.String ? member.Value.GetString()! : member.Value.GetRawText();
+            }
+            return translations;
         }
     }
 

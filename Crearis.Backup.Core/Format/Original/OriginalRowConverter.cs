@@ -29,35 +29,28 @@ internal sealed partial class OriginalRowConverter
 
     private readonly OriginalTable _table;
     private readonly TableSchema _schema;
+    // A set beside the list: a row of many unknown columns would otherwise cost a list search per column.
+    private readonly HashSet<string> _unknown = new(StringComparer.Ordinal);
     private readonly List<string> _unknownColumns = [];
     private readonly Dictionary<string, NumberedText> _numberedText = new(StringComparer.Ordinal);
     private readonly List<string> _numberedTextOrder = [];
 
     private readonly Func<long, RowLinks?>? _links;
 
-    private OriginalRowConverter(OriginalTable table, TableSchema schema, Func<long, RowLinks?>? links)
+    /// <param name="links">What link recovery proved for a row (by its 1-based line): its source id and references by natural key.</param>
+    public OriginalRowConverter(OriginalTable table, TableSchema schema, Func<long, RowLinks?>? links = null)
     {
         _table = table;
         _schema = schema;
         _links = links;
     }
 
-    /// <param name="links">What link recovery proved for a row (by its 1-based line): its source id and references by natural key.</param>
-    public static (IReadOnlyList<BackupRow> Rows, IReadOnlyList<BackupIssue> Issues) Convert(OriginalTable table, TableSchema schema,
-        Func<long, RowLinks?>? links = null)
-    {
-        var converter = new OriginalRowConverter(table, schema, links);
-        var rows = new List<BackupRow>(table.Rows.GetArrayLength());
-        var line = 0L;
-        foreach (var row in table.Rows.EnumerateArray())
-        {
-            line++;
-            rows.Add(new BackupRow(line, converter.ConvertRow(row, line)));
-        }
-        return (rows, converter.Issues());
-    }
+    /// <summary>The keys the exporter adds to the rows of <paramref name="table"/> beside its columns (natural keys of left-out references).</summary>
+    public static IEnumerable<string> AddedKeys(string table) =>
+        LateSeedReferences.Keys.Where(k => k.Table == table).Select(k => k.Key);
 
-    private string ConvertRow(JsonElement row, long line)
+    /// <summary>One row (the <paramref name="line"/>-th of its table) in <c>to_jsonb(row)</c> shape; findings gather for <see cref="Issues"/>.</summary>
+    public string ConvertRow(JsonElement row, long line)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -82,7 +75,7 @@ internal sealed partial class OriginalRowConverter
                 var column = _schema.Column(property.Name);
                 if (column is null)
                 {
-                    if (!_unknownColumns.Contains(property.Name)) _unknownColumns.Add(property.Name);
+                    if (_unknown.Add(property.Name)) _unknownColumns.Add(property.Name);
                     continue;
                 }
                 // The exporter wrote some generated columns (tasks.status_display); the target computes them itself.
@@ -176,7 +169,8 @@ internal sealed partial class OriginalRowConverter
     private static string TextOf(JsonElement value) =>
         value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
 
-    private List<BackupIssue> Issues()
+    /// <summary>What the rows converted so far lose: one issue per unknown column and per column of numbered text.</summary>
+    public List<BackupIssue> Issues()
     {
         var issues = new List<BackupIssue>();
         foreach (var column in _unknownColumns)

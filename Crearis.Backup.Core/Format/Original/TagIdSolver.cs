@@ -13,28 +13,47 @@ internal sealed class TagIdSolver
     /// <summary>Search steps allowed per question; past it the question counts as undecided, so nothing is pinned by it.</summary>
     private const int StepBudget = 200_000;
 
+    /// <summary>
+    /// Work allowed for a whole solve (rows noted, candidates checked, rows set up per search, fit checks), some
+    /// seconds: the sample needs a few thousand. A file made to exhaust time stops here, and what is undecided then
+    /// stays unpinned (reported, its links not imported), as when the step budget runs out.
+    /// </summary>
+    private const long WorkBudget = 20_000_000;
+
+    /// <summary>Distinct ids the search takes on: each is one level of its recursion. A platform has tens to hundreds of tags.</summary>
+    private const int MaxIds = 2000;
+
     private readonly int _tagCount;
+    private readonly CancellationToken _ct;
     private readonly List<Constraint> _rows = [];
+    private readonly HashSet<string> _distinct = new(StringComparer.Ordinal);
     private readonly List<long> _ids = [];
     private readonly Dictionary<long, int> _idIndex = [];
     private readonly List<List<(int Row, int Position)>> _rowsOfId = [];
     private int _steps;
+    private long _work;
 
     /// <param name="tagCount">Tags are numbered 0..tagCount-1.</param>
-    public TagIdSolver(int tagCount) => _tagCount = tagCount;
-
-    /// <summary>One cached list: its ids, and for every tag the label it would show in this row (null: none of the row's labels).</summary>
-    public void AddRow(IReadOnlyList<long> ids, IReadOnlyList<string> labels, Func<int, string> labelOf)
+    public TagIdSolver(int tagCount, CancellationToken ct = default)
     {
+        _tagCount = tagCount;
+        _ct = ct;
+    }
+
+    private bool OverBudget => _work > WorkBudget || _ids.Count > MaxIds;
+
+    /// <summary>One cached list: its ids, its labels, the label each tag would show in this row, and the tags that show a label.</summary>
+    /// <param name="language">The row's language: rows alike in it, their ids and their labels say the same and count once.</param>
+    public void AddRow(IReadOnlyList<long> ids, IReadOnlyList<string> labels, string? language, Func<int, string> labelOf,
+        Func<string, IReadOnlyList<int>> tagsShowing)
+    {
+        _ct.ThrowIfCancellationRequested();
+        if (OverBudget) return;
+        _work += ids.Count + labels.Count + 1;
+        if (!_distinct.Add($"{language}\u0001{string.Join(",", ids.Order())}\u0001{string.Join("\u0002", labels.Order(StringComparer.Ordinal))}")) return;
         var need = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var label in labels) need[label] = need.GetValueOrDefault(label) + 1;
-        var tagLabel = new string?[_tagCount];
-        for (var t = 0; t < _tagCount; t++)
-        {
-            var label = labelOf(t);
-            tagLabel[t] = need.ContainsKey(label) ? label : null;
-        }
-        var row = new Constraint(need, tagLabel, []);
+        var row = new Constraint(need, labelOf, tagsShowing, []);
         _rows.Add(row);
         foreach (var id in ids)
         {
@@ -52,8 +71,19 @@ internal sealed class TagIdSolver
     /// <summary>The forced tag of every id that has one, and whether the rows admit any assignment at all.</summary>
     public SolverResult Solve()
     {
-        var domains = _ids.Select((_, v) => Enumerable.Range(0, _tagCount)
-            .Where(t => _rowsOfId[v].All(r => _rows[r.Row].TagLabel[t] is not null)).ToList()).ToList();
+        if (OverBudget) return new SolverResult(SolverState.Undecided, new Dictionary<long, int>(), _ids.ToList());
+        // Distinct ids are distinct tags: more ids than tags admit no assignment.
+        if (_ids.Count > _tagCount) return new SolverResult(SolverState.Contradictory, new Dictionary<long, int>(), _ids.ToList());
+        // An id's candidates: the tags that show one of its first row's labels there and one of every other row's labels
+        // in that row. Found by lookup, so a row does not cost every tag of the file.
+        var domains = _ids.Select((_, v) =>
+        {
+            var rows = _rowsOfId[v].Select(r => _rows[r.Row]).ToList();
+            var first = rows[0].Need.Keys.SelectMany(rows[0].TagsShowing).Distinct().ToList();
+            _work += (long)first.Count * rows.Count;
+            return OverBudget ? [] : first.Where(t => rows.All(r => r.Need.ContainsKey(r.LabelOf(t)))).Order().ToList();
+        }).ToList();
+        if (OverBudget) return new SolverResult(SolverState.Undecided, new Dictionary<long, int>(), _ids.ToList());
         var first = Search(domains);
         if (first.Outcome != SearchOutcome.Found)
             return new SolverResult(first.Outcome == SearchOutcome.None ? SolverState.Contradictory : SolverState.Undecided,
@@ -65,7 +95,14 @@ internal sealed class TagIdSolver
         for (var v = 0; v < _ids.Count; v++)
         {
             if (open[v]) continue;
-            var others = domains.Select((d, i) => i == v ? d.Where(t => t != solution[v]).ToList() : d).ToList();
+            if (_work > WorkBudget)
+            {
+                // Out of budget: the ids not yet asked about stay unpinned.
+                open[v] = true;
+                undecided = true;
+                continue;
+            }
+            var others = new List<List<int>>(domains) { [v] = domains[v].Where(t => t != solution[v]).ToList() };
             var other = Search(others);
             switch (other.Outcome)
             {
@@ -94,14 +131,17 @@ internal sealed class TagIdSolver
         _steps = 0;
         var assignment = Enumerable.Repeat(-1, _ids.Count).ToArray();
         var used = new bool[_tagCount];
-        var counts = _rows.Select(_ => new Dictionary<string, int>(StringComparer.Ordinal)).ToArray();
+        _work += _rows.Count + _tagCount;
+        // A row's label counts are made when one of its ids is first assigned.
+        var counts = new Dictionary<string, int>?[_rows.Count];
         var outcome = Extend(domains, assignment, used, counts);
         return (outcome, outcome == SearchOutcome.Found ? assignment : null);
     }
 
-    private SearchOutcome Extend(List<List<int>> domains, int[] assignment, bool[] used, Dictionary<string, int>[] counts)
+    private SearchOutcome Extend(List<List<int>> domains, int[] assignment, bool[] used, Dictionary<string, int>?[] counts)
     {
-        if (++_steps > StepBudget) return SearchOutcome.GaveUp;
+        _ct.ThrowIfCancellationRequested();
+        if (++_steps > StepBudget || _work > WorkBudget) return SearchOutcome.GaveUp;
         // The unassigned id with the fewest values left (fail first).
         var best = -1;
         List<int>? bestValues = null;
@@ -129,29 +169,32 @@ internal sealed class TagIdSolver
     }
 
     // A tag fits an id when no other id has it and no row of the id would show its label more often than it lists it.
-    private bool Fits(int v, int t, bool[] used, Dictionary<string, int>[] counts)
+    private bool Fits(int v, int t, bool[] used, Dictionary<string, int>?[] counts)
     {
         if (used[t]) return false;
+        _work += _rowsOfId[v].Count;
         foreach (var (r, _) in _rowsOfId[v])
         {
-            var label = _rows[r].TagLabel[t]!;
-            if (counts[r].GetValueOrDefault(label) >= _rows[r].Need[label]) return false;
+            var label = _rows[r].LabelOf(t);
+            if ((counts[r]?.GetValueOrDefault(label) ?? 0) >= _rows[r].Need[label]) return false;
         }
         return true;
     }
 
-    private void Assign(int v, int t, int[] assignment, bool[] used, Dictionary<string, int>[] counts, int delta)
+    private void Assign(int v, int t, int[] assignment, bool[] used, Dictionary<string, int>?[] counts, int delta)
     {
         assignment[v] = delta > 0 ? t : -1;
         used[t] = delta > 0;
         foreach (var (r, _) in _rowsOfId[v])
         {
-            var label = _rows[r].TagLabel[t]!;
-            counts[r][label] = counts[r].GetValueOrDefault(label) + delta;
+            var label = _rows[r].LabelOf(t);
+            var count = counts[r] ??= new Dictionary<string, int>(StringComparer.Ordinal);
+            count[label] = count.GetValueOrDefault(label) + delta;
         }
     }
 
-    private sealed record Constraint(Dictionary<string, int> Need, string?[] TagLabel, List<int> Vars);
+    /// <param name="LabelOf">The label a tag shows in the row's language; labels are computed, not stored per row and tag.</param>
+    private sealed record Constraint(Dictionary<string, int> Need, Func<int, string> LabelOf, Func<string, IReadOnlyList<int>> TagsShowing, List<int> Vars);
 
     private enum SearchOutcome { None, Found, GaveUp }
 }

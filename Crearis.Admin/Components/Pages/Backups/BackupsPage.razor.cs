@@ -14,6 +14,7 @@ public partial class BackupsPage
     private string? _search;
     private bool _uploading;
     private readonly List<BackupIssue> _uploadErrors = [];
+    private string? _uploadRenamed;
     private JobSnapshot? _export;
     private IDisposable? _subscription;
 
@@ -59,6 +60,7 @@ public partial class BackupsPage
     {
         if (file is null) return;
         _uploadErrors.Clear();
+        _uploadRenamed = null;
         _uploading = true;
         var (user, _) = await Current.GetAsync();
         try
@@ -68,7 +70,14 @@ public partial class BackupsPage
             await Audit.WriteAsync(AuditAction.Upload, saved is null ? AuditOutcome.Rejected : AuditOutcome.Succeeded, user, null, saved?.Name ?? file.Name,
                 saved is null ? string.Join(" ", issues.Select(i => i.Code)) : null);
             if (saved is null) _uploadErrors.AddRange(issues);
-            else Snackbar.Add($"Uploaded and verified {saved.Name}.", Severity.Success);
+            else
+            {
+                Snackbar.Add($"Uploaded and verified {saved.Name}.", Severity.Success);
+                // The folder keeps plain, bounded names only: a note that stays says which name the file now has.
+                if (saved.Name != file.Name)
+                    _uploadRenamed = $"{file.Name} is kept as {saved.Name}: names in the backup folder are unique and keep " +
+                                     $"letters, digits, '.', '_' and '-', up to {BackupStorage.MaxUploadStem} characters before the extension.";
+            }
         }
         catch (IOException e)
         {
