@@ -87,7 +87,7 @@ public static class ApiDocumentation
     public static RouteHandlerBuilder Documented(this RouteHandlerBuilder builder, string operationId, string tag, string summary,
         string description, string role, params ApiScope[] anyOf) =>
         builder.WithName(operationId).WithTags(tag).WithSummary(summary)
-            .WithDescription($"{description} Requires scope {Names(anyOf)} when called with an API token, and the role {role}.")
+            .WithDescription($"{description} Requires scope {Names(anyOf)} when called with an API token, and the role {(role == Roles.Viewer ? "Viewer or Admin" : role)}.")
             .RequireScope(anyOf)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
