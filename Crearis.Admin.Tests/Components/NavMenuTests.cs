@@ -14,7 +14,7 @@ public sealed class NavMenuTests : ComponentTestContext
         var menu = Render<NavMenu>();
 
         menu.FindAll("a").Select(a => a.TextContent.Trim()).Should()
-            .Equal("Dashboard", "Backups", "Import", "History", "Conflicts", "Audit", "Users");
+            .Equal("Dashboard", "Backups", "Import", "History", "Conflicts", "Audit", "API", "Users");
     }
 
     [Fact]

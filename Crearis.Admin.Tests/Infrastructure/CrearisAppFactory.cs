@@ -16,6 +16,9 @@ public sealed partial class CrearisAppFactory(string connectionString, string? b
     public const string AdminEmail = "admin@crearis.test";
     public const string AdminPassword = "Admin-Passw0rd!";
 
+    /// <summary>The API token key of the test apps (the command line is given the same, so its tokens work here).</summary>
+    public const string TokenKey = "dGVzdC1vbmx5IGtleSBmb3IgQ3JlYXJpcyBBUEkgdG9rZW5zISE=";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -25,6 +28,7 @@ public sealed partial class CrearisAppFactory(string connectionString, string? b
         builder.UseSetting("Crearis:Admin:Email", AdminEmail);
         builder.UseSetting("Crearis:Admin:Password", AdminPassword);
         builder.UseSetting("Crearis:Backups:Folder", BackupFolder);
+        builder.UseSetting("Crearis:Api:TokenKey", TokenKey);
     }
 
     public HttpClient CreateBrowserLikeClient() =>

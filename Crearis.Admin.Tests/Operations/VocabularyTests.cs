@@ -17,7 +17,9 @@ public sealed class VocabularyTests(CrearisDatabaseFixture database) : IClassFix
         JobKinds.Vocabulary.Names.Should().Equal("export", "import", "dry-run");
         JobStatuses.Vocabulary.Names.Should().Equal("Queued", "Running", "Succeeded", "Failed", "Cancelled", "Interrupted");
         AuditActions.Vocabulary.Names.Should().Equal(
-            "sign-in", "sign-in-failed", "export", "import", "dry-run", "upload", "download", "delete", "user-change");
+            "sign-in", "sign-in-failed", "export", "import", "dry-run", "upload", "download", "delete", "user-change",
+            "token-create", "token-revoke", "token-use");
+        ApiScopes.Vocabulary.Names.Should().Equal("backups:read", "export", "import", "users:admin");
         ImportModeNames.All.Should().Equal("new-only", "merge");
         JobKinds.Vocabulary.Members.Select(k => k.Label()).Should().Equal("Export", "Import", "Dry run");
         ImportMode.Merge.ToName().Should().Be("merge");

@@ -12,6 +12,11 @@ public sealed record StartImportRequest(string Backup, string Mode, bool DryRun 
 
 public sealed record StartExportRequest(string[]? Tables = null, string[]? Exclude = null, string? Description = null);
 
+/// <summary>A job was queued: follow it at <c>/api/jobs/{id}</c>.</summary>
+public sealed record JobStarted(Guid Id);
+
+public sealed record UserAdded(string Email, string Role);
+
 /// <summary>HTTP endpoints for scripts; every one is authorized on the server, whatever the UI shows.</summary>
 public static class AdminApi
 {
@@ -41,33 +46,49 @@ public static class AdminApi
             .RequireAuthorization(Policies.SignedIn);
 
         var api = endpoints.MapGroup("/api").DisableAntiforgery();
+        api.MapBackupsApi();
 
         api.MapGet("/database", async (DatabaseInfoService info, CancellationToken ct) =>
                 Results.Ok(await info.GetAsync(ct)))
-            .RequireAuthorization(Policies.SignedIn);
+            .Documented("getDatabase", "Database", "The connected database",
+                "Host, name, server version and the rows of each content table.", Roles.Viewer, ApiScope.BackupsRead)
+            .RequireAuthorization(Policies.SignedIn)
+            .Produces(StatusCodes.Status200OK, contentType: "application/json");
 
         // Jobs for scripts: the same background service the pages use; admins only.
         api.MapPost("/imports", async (StartImportRequest request, BackupJobService jobs, HttpContext http) =>
             {
                 if (!ImportModeNames.TryParse(request.Mode, out var mode))
-                    return Results.BadRequest(new { error = $"mode must be {string.Join(" or ", ImportModeNames.All)}." });
+                    return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Unknown mode",
+                        detail: $"mode must be {string.Join(" or ", ImportModeNames.All)}.");
                 var options = new Crearis.Backup.Core.Import.ImportOptions(mode, request.DryRun, request.Tables, request.Exclude, request.WithDependencies, request.ContinueOnError);
                 var started = await jobs.StartImportAsync(http.User.Identity!.Name!, request.Backup, options,
                     http.Connection.RemoteIpAddress?.ToString());
                 return started.JobId is { } id
-                    ? Results.Accepted($"/api/jobs/{id}", new { id })
-                    : Results.Conflict(new { error = started.Refusal });
+                    ? Results.Accepted($"/api/jobs/{id}", new JobStarted(id))
+                    : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not started", detail: started.Refusal);
             })
-            .RequireAuthorization(Policies.AdminOnly);
+            .Documented("startImport", "Jobs", "Start an import or a dry run",
+                "Imports a backup of the folder into the connected database in the background (`dryRun` rolls back at the end). " +
+                "Follow it with `GET /api/jobs/{id}`. 409 when the file is missing or another import holds the database (who and since when).",
+                Roles.Admin, ApiScope.Import)
+            .RequireAuthorization(Policies.AdminOnly)
+            .Produces<JobStarted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapPost("/exports", async (StartExportRequest request, BackupJobService jobs, HttpContext http) =>
             {
                 var started = await jobs.StartExportAsync(http.User.Identity!.Name!,
                     new Crearis.Backup.Core.Export.ExportOptions(request.Tables, request.Exclude, request.Description),
                     http.Connection.RemoteIpAddress?.ToString());
-                return Results.Accepted($"/api/jobs/{started.JobId}", new { id = started.JobId });
+                return Results.Accepted($"/api/jobs/{started.JobId}", new JobStarted(started.JobId!.Value));
             })
-            .RequireAuthorization(Policies.AdminOnly);
+            .Documented("startExport", "Jobs", "Start an export",
+                "Exports the connected database (all tables, or the ones named) into a new file of the backup folder, in the background. " +
+                "Follow it with `GET /api/jobs/{id}`.", Roles.Admin, ApiScope.Export)
+            .RequireAuthorization(Policies.AdminOnly)
+            .Produces<JobStarted>(StatusCodes.Status202Accepted);
 
         api.MapGet("/jobs/{id:guid}", (Guid id, BackupJobService jobs) =>
                 jobs.Live(id) is { } job
@@ -76,8 +97,13 @@ public static class AdminApi
                         job.Id, Kind = job.Kind.ToName(), Status = job.Status.ToName(), job.File, job.Mode, job.StartedBy, job.CreatedAt,
                         job.Progress, job.RunId, job.Message,
                     })
-                    : Results.NotFound())
-            .RequireAuthorization(Policies.SignedIn);
+                    : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such job", detail: $"There is no job {id}."))
+            .Documented("getJob", "Jobs", "Follow a job",
+                "`kind` export, import or dry-run; `status` Queued, Running, Succeeded, Failed, Cancelled or Interrupted; progress while it runs, " +
+                "and the history entry (`runId`) when it ends.", Roles.Viewer, ApiScope.BackupsRead, ApiScope.Export, ApiScope.Import)
+            .RequireAuthorization(Policies.SignedIn)
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/users", async (AddUserRequest request, UserAdministration users) =>
             {
@@ -85,11 +111,20 @@ public static class AdminApi
                 return result.Status switch
                 {
                     AddUserStatus.Created => Results.Created($"/users?email={Uri.EscapeDataString(request.Email)}",
-                        new { request.Email, Role = Roles.Normalize(request.Role) }),
-                    AddUserStatus.AlreadyExists => Results.Conflict(new { errors = result.Errors }),
-                    _ => Results.BadRequest(new { errors = result.Errors }),
+                        new UserAdded(request.Email, Roles.Normalize(request.Role)!)),
+                    AddUserStatus.AlreadyExists => UserProblem(StatusCodes.Status409Conflict, result.Errors),
+                    _ => UserProblem(StatusCodes.Status400BadRequest, result.Errors),
                 };
             })
-            .RequireAuthorization(Policies.AdminOnly);
+            .Documented("addUser", "Users", "Add a user",
+                "Adds a sign-in with a role (Admin or Viewer) and a password that meets the password rules.", Roles.Admin, ApiScope.UsersAdmin)
+            .RequireAuthorization(Policies.AdminOnly)
+            .Produces<UserAdded>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
     }
+
+    private static IResult UserProblem(int status, IReadOnlyList<string> errors) =>
+        Results.Problem(statusCode: status, title: "User not added", detail: string.Join(" ", errors),
+            extensions: new Dictionary<string, object?> { ["errors"] = errors });
 }

@@ -68,8 +68,11 @@ public sealed class CliContext : IAsyncDisposable
         return services.BuildServiceProvider();
     }
 
-    /// <summary>Identity services over the admin schema of the given database, for user commands.</summary>
-    public static ServiceProvider IdentityServices(string adminConnection)
+    /// <summary>
+    /// Identity services over the admin schema of the given database, for user commands; with the configuration, also
+    /// the API tokens (which need the token key it names).
+    /// </summary>
+    public static ServiceProvider IdentityServices(string adminConnection, IConfiguration? configuration = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -82,6 +85,11 @@ public sealed class CliContext : IAsyncDisposable
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AdminDbContext>();
         services.AddScoped<UserAdministration>();
+        if (configuration is not null)
+        {
+            services.AddSingleton(new ApiTokenKey(configuration));
+            services.AddScoped<ApiTokens>();
+        }
         return services.BuildServiceProvider();
     }
 

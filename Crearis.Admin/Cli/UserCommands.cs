@@ -30,7 +30,7 @@ public static class UserCommands
         add.SetAction((parse, ct) => AddAsync(parse.GetRequiredValue(email), parse.GetRequiredValue(role),
             parse.GetValue(password), parse.GetValue(connection), parse.InvocationConfiguration.Output,
             parse.InvocationConfiguration.Error, ct));
-        return new Command("users", "Manage who can sign in.") { add };
+        return new Command("users", "Manage who can sign in.") { add, TokenCommands.Build() };
     }
 
     private static async Task<int> AddAsync(string email, string role, string? password, string? connection,

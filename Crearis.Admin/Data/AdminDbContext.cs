@@ -15,6 +15,7 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
     public DbSet<BackupRun> BackupRuns => Set<BackupRun>();
     public DbSet<BackupJob> BackupJobs => Set<BackupJob>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     /// <remarks>
     /// Job kinds, job statuses and audit actions are enums in the code and their names in the columns (the same strings
@@ -58,6 +59,20 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             audit.Property(a => a.Outcome).HasMaxLength(40);
             audit.HasIndex(a => a.At);
             audit.HasIndex(a => a.Action);
+        });
+        builder.Entity<ApiToken>(token =>
+        {
+            token.ToTable("api_tokens");
+            token.Property(t => t.Name).HasMaxLength(100);
+            token.Property(t => t.Hash).HasMaxLength(32);
+            token.HasIndex(t => t.Hash).IsUnique();
+            token.Property(t => t.Scopes).HasMaxLength(200).HasConversion(
+                s => ApiScopes.Store(s), s => ApiScopes.Load(s),
+                new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<ApiScope[]>(
+                    (a, b) => a!.SequenceEqual(b!), a => a.Aggregate(0, (h, s) => HashCode.Combine(h, s)), a => a.ToArray()));
+            token.Property(t => t.CreatedBy).HasMaxLength(256);
+            token.Property(t => t.LastUsedIp).HasMaxLength(64);
+            token.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

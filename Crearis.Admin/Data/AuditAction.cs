@@ -14,6 +14,9 @@ public enum AuditAction
     Download,
     Delete,
     UserChange,
+    TokenCreate,
+    TokenRevoke,
+    TokenUse,
 }
 
 /// <summary>The names of <see cref="AuditAction"/>, stored in <c>audit_events.action</c> and listed in the Audit page's filter.</summary>
@@ -28,7 +31,10 @@ public static class AuditActions
         (AuditAction.Upload, "upload"),
         (AuditAction.Download, "download"),
         (AuditAction.Delete, "delete"),
-        (AuditAction.UserChange, "user-change"));
+        (AuditAction.UserChange, "user-change"),
+        (AuditAction.TokenCreate, "token-create"),
+        (AuditAction.TokenRevoke, "token-revoke"),
+        (AuditAction.TokenUse, "token-use"));
 
     public static string ToName(this AuditAction action) => Vocabulary.Name(action);
 
@@ -80,6 +86,10 @@ public readonly record struct AuditOutcome
     public static readonly AuditOutcome Forbidden = new("forbidden");
     public static readonly AuditOutcome AlreadyExists = new("already-exists");
     public static readonly AuditOutcome Invalid = new("invalid");
+
+    /// <summary>An API token that was revoked, or has expired, was presented.</summary>
+    public static readonly AuditOutcome Revoked = new("revoked");
+    public static readonly AuditOutcome Expired = new("expired");
 
     /// <summary>An import or dry run that ran: the engine's outcome.</summary>
     public static AuditOutcome Of(ImportOutcome outcome) => new(outcome.ToString());

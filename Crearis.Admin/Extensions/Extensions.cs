@@ -28,6 +28,7 @@ public static class Extensions
 
         await builder.AddCrearisDatabaseAsync();
         builder.AddCrearisIdentity();
+        builder.AddCrearisApi();
 
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
@@ -172,6 +173,7 @@ public static class Extensions
         // 403 into an antiforgery 400).
         app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/api") && ctx.Request.Path.Value?.EndsWith("/download", StringComparison.Ordinal) != true,
             branch => branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseCrearisApiErrors();
 
         // Logo, favicon and css are needed by the sign-in page, so they are served before authorization.
         var assets = Path.Combine(AppContext.BaseDirectory, "wwwroot-assets");
@@ -185,5 +187,6 @@ public static class Extensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();
         app.MapAdminApi();
+        app.MapCrearisApiDocument();
     }
 }
