@@ -134,6 +134,8 @@ public sealed class ApiTokenTests(CrearisDatabaseFixture database) : IClassFixtu
         var exportWithExportScope = await writer.PostAsJsonAsync("/api/exports", new { });
 
         exportWithReadScope.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        exportWithReadScope.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await exportWithReadScope.Content.ReadAsStringAsync()).Should().Contain("lacks the scope export", "the refusal says what the token needs");
         importWithReadScope.StatusCode.Should().Be(HttpStatusCode.Forbidden);
         listWithExportScope.StatusCode.Should().Be(HttpStatusCode.Forbidden);
         exportWithExportScope.StatusCode.Should().Be(HttpStatusCode.Accepted);

@@ -24,6 +24,7 @@ public static class ApiDocumentation
         services.AddScoped<ApiTokens>();
         services.AddScoped<ApiTokenManagement>();
         services.AddSingleton<IAuthorizationHandler, ApiScopeHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiForbiddenResultHandler>();
 
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)

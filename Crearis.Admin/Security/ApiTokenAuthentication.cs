@@ -4,6 +4,7 @@ using Crearis.Admin.Backups;
 using Crearis.Admin.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
 
 namespace Crearis.Admin.Security;
@@ -85,7 +86,30 @@ public sealed class ApiScopeHandler : AuthorizationHandler<ApiScopeRequirement>
         var token = context.User.Identities.Any(i => i.AuthenticationType == ApiTokenAuthenticationHandler.SchemeName);
         if (!token || requirement.AnyOf.Any(s => context.User.HasClaim(ApiTokenAuthenticationHandler.ScopeClaim, s.ToName())))
             context.Succeed(requirement);
+        else
+            context.Fail(new AuthorizationFailureReason(this,
+                $"This API token lacks the scope {string.Join(" or ", requirement.AnyOf.Select(a => a.ToName()))}; make a token with it on the Users page or with users token create."));
         return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A refused API call says why in its problem+json (the missing scope), so a script's author knows what to change;
+/// everything else is answered as the framework does.
+/// </summary>
+public sealed class ApiForbiddenResultHandler : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+    {
+        var reasons = result.AuthorizationFailure?.FailureReasons.Where(r => r.Handler is ApiScopeHandler).Select(r => r.Message).ToList();
+        if (result.Forbidden && reasons is { Count: > 0 } && context.Request.Path.StartsWithSegments("/api"))
+        {
+            await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: string.Join(" ", reasons)).ExecuteAsync(context);
+            return;
+        }
+        await _default.HandleAsync(next, context, policy, result);
     }
 }
 
