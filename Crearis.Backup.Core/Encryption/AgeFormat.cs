@@ -14,12 +14,6 @@ namespace Crearis.Backup.Core.Encryption;
 /// dropped chunk and a cut-off end are all detected. Files we write open with the stock <c>age</c> tool and its
 /// files open here.
 /// </summary>
-/// <summary>Recognises an age file by its first line.</summary>
-internal static class AgeFormatProbe
-{
-    public static bool IsAge(ReadOnlySpan<byte> start) => AgeFormat.StartsLikeAge(start);
-}
-
 internal static class AgeFormat
 {
     public const string Intro = "age-encryption.org/v1";

@@ -47,10 +47,30 @@ public static class BackupFiles
 
     public static async Task<BackupVerification> VerifyAsync(string path, CancellationToken ct = default, BackupKeys? keys = null)
     {
-        if (!File.Exists(path))
-            return Invalid(BackupIssue.Error(IssueCode.NotFound, $"{path} does not exist.", "Check the file name."));
+        if (!File.Exists(path)) return Invalid(Missing(path));
         var (format, problem) = await DetectAsync(path, BackupLimits.Default, keys, ct);
-        if (problem is not null) return Invalid(problem);
+        return problem is not null ? Invalid(problem) : await VerifyAsAsync(format, path, keys, ct);
+    }
+
+    /// <summary>Verifies the whole file (structure, checksums) and opens it for import; nothing is read twice into memory.
+    /// The original format is checked and opened in one pass (its reader keeps a copy of the checked table files).</summary>
+    public static async Task<OpenedBackup> OpenAsync(string path, DatabaseCatalog catalog, CancellationToken ct = default, BackupKeys? keys = null)
+    {
+        if (!File.Exists(path)) return new(null, Invalid(Missing(path)));
+        var (format, problem) = await DetectAsync(path, BackupLimits.Default, keys, ct);
+        if (problem is not null) return new(null, Invalid(problem));
+        if (format == BackupFormat.Original)
+        {
+            var opened = await OriginalBackupReader.OpenAsync(path, catalog, ct, keys);
+            return new(opened.Source, new BackupVerification(opened.Source is not null, BackupFormat.Original, opened.Source?.Summary, null, opened.Issues));
+        }
+        var verification = await VerifyAsAsync(format, path, keys, ct);
+        if (!verification.IsValid) return new(null, verification);
+        return new(CrearisBackupReader.Open(path, verification.Manifest!, keys: keys), verification);
+    }
+
+    private static async Task<BackupVerification> VerifyAsAsync(BackupFormat? format, string path, BackupKeys? keys, CancellationToken ct)
+    {
         switch (format)
         {
             case BackupFormat.Crearis:
@@ -71,19 +91,7 @@ public static class BackupFiles
         }
     }
 
-    /// <summary>Verifies the whole file (structure, checksums) and opens it for import; nothing is read twice into memory.
-    /// The original format is checked and opened in one pass (its reader keeps a copy of the checked table files).</summary>
-    public static async Task<OpenedBackup> OpenAsync(string path, DatabaseCatalog catalog, CancellationToken ct = default, BackupKeys? keys = null)
-    {
-        if (File.Exists(path) && (await DetectAsync(path, BackupLimits.Default, keys, ct)) is { Problem: null, Format: BackupFormat.Original })
-        {
-            var opened = await OriginalBackupReader.OpenAsync(path, catalog, ct, keys);
-            return new(opened.Source, new BackupVerification(opened.Source is not null, BackupFormat.Original, opened.Source?.Summary, null, opened.Issues));
-        }
-        var verification = await VerifyAsync(path, ct, keys);
-        if (!verification.IsValid) return new(null, verification);
-        return new(CrearisBackupReader.Open(path, verification.Manifest!, keys: keys), verification);
-    }
+    private static BackupIssue Missing(string path) => BackupIssue.Error(IssueCode.NotFound, $"{path} does not exist.", "Check the file name.");
 
     private static BackupVerification Invalid(BackupIssue issue) => new(false, null, null, null, [issue]);
 }

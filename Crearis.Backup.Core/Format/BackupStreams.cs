@@ -15,7 +15,7 @@ public static class BackupStreams
             Span<byte> start = stackalloc byte[22];
             var read = file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
             file.Position = 0;
-            return read == start.Length && AgeFormatProbe.IsAge(start)
+            return read == start.Length && AgeFormat.StartsLikeAge(start)
                 ? new AgeDecryptStream(file, keys ?? BackupKeys.None, Path.GetFileName(path))
                 : file;
         }
