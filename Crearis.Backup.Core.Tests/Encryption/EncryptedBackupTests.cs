@@ -135,7 +135,9 @@ public sealed class EncryptedBackupTests() : ImportTestBed("age")
         (bytes.Length - payload).Should().BeGreaterThan(2 * chunk, "the file has at least three chunks to reorder");
         var tampered = how switch
         {
-            "flip-header" => Flip(bytes, bytes.AsSpan().IndexOf("X25519 "u8) + 10),
+            // Another base64 letter in the middle of the recipient share: still well-formed, but a different share
+            // (flipping a bit could make it bad base64 instead, depending on the random share).
+            "flip-header" => Replace(bytes, bytes.AsSpan().IndexOf("X25519 "u8) + 17),
             "flip-mac" => Flip(bytes, payload - 16 - 5),
             "flip-payload" => Flip(bytes, payload + chunk + 100),
             "cut-end" => bytes[..^100],
@@ -156,6 +158,13 @@ public sealed class EncryptedBackupTests() : ImportTestBed("age")
         (await SnapshotAsync(target)).Should().Be(before);
         var (ageExit, _, _) = await AgeTool.RunAsync(AgeTool.Age, ["-d", "-i", identityFile, "-o", File("t.out"), encrypted]);
         ageExit.Should().NotBe(0, "the stock tool refuses the same file");
+    }
+
+    private static byte[] Replace(byte[] bytes, int at)
+    {
+        var copy = bytes.ToArray();
+        copy[at] = copy[at] == (byte)'A' ? (byte)'B' : (byte)'A';
+        return copy;
     }
 
     private static byte[] Flip(byte[] bytes, int at)
