@@ -87,6 +87,20 @@ public static class EngineHarness
             after[name].Should().BeGreaterThanOrEqualTo(next, $"{name} is never wound back");
     }
 
+    /// <summary>The text of one member of a .tar.gz.</summary>
+    public static async Task<string> ReadMemberAsync(string file, string member)
+    {
+        await using var input = File.OpenRead(file);
+        await using var gunzip = new GZipStream(input, CompressionMode.Decompress);
+        await using var reader = new TarReader(gunzip);
+        while (await reader.GetNextEntryAsync(copyData: false) is { } entry)
+        {
+            var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+            if (name == member && entry.DataStream is not null) return await new StreamReader(entry.DataStream).ReadToEndAsync();
+        }
+        throw new InvalidOperationException($"{file} has no {member}");
+    }
+
     /// <summary>Copies a .tar.gz, letting <paramref name="edit"/> change one member's text.</summary>
     public static async Task<string> RewriteMemberAsync(string source, string destination, string member, Func<string, string> edit)
     {

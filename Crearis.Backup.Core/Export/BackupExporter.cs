@@ -8,6 +8,7 @@ using System.Text.Json;
 using Crearis.Backup.Core.Catalog;
 using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Format.Crearis;
+using Crearis.Backup.Core.Ledger;
 using Crearis.Backup.Core.Planning;
 using Crearis.Backup.Core.Profile;
 using Crearis.Backup.Core.Results;
@@ -64,10 +65,18 @@ public static class BackupExporter
         PartialFiles.RemoveStale(directory);
         var temporary = PartialFiles.NameFor(fullPath);
 
+        // The sync ledger: this instance, the exchanges it knows, and (below) the exported rows as a later merge base.
+        var (ledger, ledgerIssue) = await ExportLedger.OpenAsync(connectionString, ct);
+        await using var ledgerScope = ledger;
+        if (ledgerIssue is not null) issues.Add(ledgerIssue);
+
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await using (var ro = new NpgsqlCommand("SET TRANSACTION READ ONLY", conn, tx)) await ro.ExecuteNonQueryAsync(ct);
+        string? snapshot = null;
+        if (ledger is not null)
+            await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", conn, tx)) snapshot = (string)(await export.ExecuteScalarAsync(ct))!;
 
         var catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
         var (models, modelIssues) = TableModelBuilder.Build(catalog, profile with { Tables = profile.Tables.Where(t => selected.Contains(t.Name)).ToList() });
@@ -82,6 +91,7 @@ public static class BackupExporter
         var tracker = new ProgressTracker(progress, counts.Values.Sum());
 
         var tables = new List<ManifestTable>();
+        if (ledger is not null) await ledger.BeginAsync(snapshot!, models.Select(m => m.Name), ct);
         try
         {
             await using (Stream file = options.Encryption is { } encryption
@@ -94,6 +104,7 @@ public static class BackupExporter
                     ct.ThrowIfCancellationRequested();
                     var table = await ExportTableAsync(conn, tx, model, tar, fullPath, counts[model.Name], tracker, ct);
                     tables.Add(table);
+                    if (ledger is not null) await ledger.KeepRowsAsync(model, ct);
                 }
 
                 var builder = new NpgsqlConnectionStringBuilder(connectionString);
@@ -114,6 +125,8 @@ public static class BackupExporter
                         Full = profile.TableNames.All(selected.Contains),
                     },
                     Tables = tables,
+                    Instance = ledger is null ? null : new ManifestInstance { Id = ledger.Instance },
+                    Exchanges = ledger?.Exchanges,
                 };
                 var json = JsonSerializer.SerializeToUtf8Bytes(manifest, BackupManifest.Json);
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, BackupManifest.FileName) { DataStream = new MemoryStream(json) };
@@ -124,6 +137,8 @@ public static class BackupExporter
                 await gzip.DisposeAsync();
                 await file.DisposeAsync();
                 File.Move(temporary, fullPath, overwrite: true);
+                // Recorded once the file exists: a ledger entry never names a backup that was not written.
+                if (ledger is not null) await ledger.CompleteAsync(manifest, ct);
                 return new(true, fullPath, manifest, issues, clock.Elapsed);
             }
         }

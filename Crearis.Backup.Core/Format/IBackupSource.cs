@@ -18,7 +18,16 @@ public sealed record BackupSummary(
     string? SourceDatabase,
     string? SchemaFingerprint,
     string? Description,
-    IReadOnlyList<BackupTableSummary> Tables);
+    IReadOnlyList<BackupTableSummary> Tables)
+{
+    /// <summary>Our format: the backup's name in the sync ledger (<c>SyncLedger.ContentSha256</c>); null for the original format.</summary>
+    public string? ContentSha256 { get; init; }
+
+    /// <summary>Our format: the instance that exported it and the exchanges it knew (null in older files).</summary>
+    public Guid? Instance { get; init; }
+
+    public IReadOnlyList<Crearis.ManifestExchange> Exchanges { get; init; } = [];
+}
 
 /// <param name="HasSourceIds">False when the file carries no id for this table's rows (several tables of the original
 /// format), so references to these rows cannot be resolved from the file.</param>

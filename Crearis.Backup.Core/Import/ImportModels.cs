@@ -18,7 +18,18 @@ public sealed record ImportOptions(
     IReadOnlyList<string>? Tables = null,
     IReadOnlyList<string>? Exclude = null,
     bool WithDependencies = false,
-    bool ContinueOnError = false);
+    bool ContinueOnError = false,
+    ConflictStrictness Conflicts = ConflictStrictness.Cell,
+    ConflictPolicy OnConflict = ConflictPolicy.Fail,
+    IReadOnlyList<ConflictResolution>? Resolutions = null,
+    bool ApplyDeletes = false)
+{
+    /// <summary>
+    /// Keep this run in the instance's sync ledger (its rows become a merge base for later exchanges). On by default;
+    /// off only where a run must leave the admin schema alone.
+    /// </summary>
+    public bool RecordExchange { get; init; } = true;
+}
 
 public enum ImportOutcome
 {
@@ -36,6 +47,9 @@ public enum ImportOutcome
 
     /// <summary>Refused before writing: the file failed verification or the request does not fit the database.</summary>
     Refused,
+
+    /// <summary>A merge found conflicts that no decision covers (with <see cref="ConflictPolicy.Fail"/>): nothing was written.</summary>
+    Conflicts,
 }
 
 public sealed record TableCounts
@@ -49,6 +63,18 @@ public sealed record TableCounts
 
     /// <summary>Rows in the target that a full backup does not hold (never deleted; listed for the admin).</summary>
     public long MissingFromBackup { get; init; }
+
+    /// <summary>Merge with a base: fields (or rows) changed differently on both sides since the base.</summary>
+    public long Conflicts { get; init; }
+
+    /// <summary>Merge with a base: rows the backup's instance deleted since the base that are untouched here.</summary>
+    public long DeletedThere { get; init; }
+
+    /// <summary>Of those, the rows deleted here (with apply-deletes, or by a decision).</summary>
+    public long Deleted { get; init; }
+
+    /// <summary>Merge with a base: rows deleted here since the base that the backup still holds unchanged; they stay deleted.</summary>
+    public long DeletedHere { get; init; }
 }
 
 /// <summary>Where an aborted import stopped.</summary>
@@ -77,6 +103,12 @@ public sealed record ImportResult(
 
     /// <summary>Tables of the backup the run never reached because it stopped first (they have no counts).</summary>
     public IReadOnlyList<string> NotReached { get; init; } = [];
+
+    /// <summary>Merge: the exchange used as the three-way base; null for a two-way merge (no base known).</summary>
+    public MergeBase? MergeBase { get; init; }
+
+    /// <summary>Merge with a base: every conflict found (up to <see cref="ImportReport.ListedConflicts"/>), decided or not.</summary>
+    public IReadOnlyList<MergeConflict> Conflicts { get; init; } = [];
 
     public bool Succeeded => Outcome is ImportOutcome.Applied or ImportOutcome.AppliedWithSkips or ImportOutcome.DryRun;
 

@@ -29,9 +29,11 @@ internal sealed partial class ImportSession
         // The id map of this table: one row per backup row, with its natural key resolved in the target's terms.
         var keyColumns = string.Concat(keys.Select((k, i) => $", {k.Sql} AS k{i}"));
         var src = id is null ? "NULL::bigint" : $"r.{Sql.Ident(id)}";
+        // With the sync ledger, each row also carries its ledger key (the resolved natural key, normalised).
+        var ledgerKey = KeysForLedger ? LedgerKeyOfMap(model, "s") : "NULL::jsonb";
         await ExecAsync(
-            $"CREATE TEMP TABLE {Map(name)} ON COMMIT DROP AS SELECT r.line, {src} AS src, NULL::{idType} AS dst, " +
-            $"false AS present, false AS inserted, false AS changed, false AS lossy, NULL::text AS skip{keyColumns} FROM {Rec(name)} r", ct);
+            $"CREATE TEMP TABLE {Map(name)} ON COMMIT DROP AS SELECT s.*, {ledgerKey} AS bkey FROM (SELECT r.line, {src} AS src, NULL::{idType} AS dst, " +
+            $"false AS present, false AS inserted, false AS changed, false AS lossy, false AS held, NULL::text AS skip{keyColumns} FROM {Rec(name)} r) s", ct);
         // Indexes right away, before any row is updated: an index built over rows this transaction has updated (HOT
         // chains) cannot be used until the transaction ends, and every lookup through the map would scan it.
         await ExecAsync($"CREATE INDEX ON {Map(name)} (src)", ct);
@@ -110,9 +112,22 @@ internal sealed partial class ImportSession
         foreach (var (reference, flag) in unresolved)
             await ReportUnresolvedAsync(model, reference, flag, summary, ct);
 
+        // What a merge compares: the written columns but the id, the key, derived ones and links closed later.
+        var keyColumnNames = model.Profile.NaturalKey.Select(k => k.Column).ToHashSet(StringComparer.Ordinal);
+        var compared = writable.Where(c => c.Name != id && !keyColumnNames.Contains(c.Name) &&
+                                           !model.Profile.IsDerived(c.Name) && !_prepared.Plan.IsDeferred(name, c.Name)).ToList();
+        var threeWay = options.Mode == ImportMode.Merge && HasBase(name);
+        var counts = new TableCounts();
+        if (threeWay)
+        {
+            var (deletedHere, conflicts) = await HoldDeletedHereAsync(model, compared, ct);
+            _report.Undecided += await UndecidedRowConflictsAsync(DeletedHereRows(name), ct);
+            counts = counts with { DeletedHere = deletedHere, Conflicts = conflicts };
+        }
+
         var insertColumns = string.Join(", ", writable.Select(c => Sql.Ident(c.Name)));
         var insertValues = string.Join(", ", writable.Select(c => "v." + Sql.Ident(c.Name)));
-        var newRows = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND NOT m.present";
+        var newRows = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND NOT m.present AND NOT m.held";
         var inserted = await InsertNewRowsAsync(model,
             filter => $"INSERT INTO public.{Sql.Ident(name)} ({insertColumns}) SELECT {insertValues} {newRows}{filter} ORDER BY v.line", newRows, ct);
 
@@ -123,20 +138,33 @@ internal sealed partial class ImportSession
         long updated = 0;
         if (options.Mode == ImportMode.Merge)
         {
-            var keyColumnNames = model.Profile.NaturalKey.Select(k => k.Column).ToHashSet(StringComparer.Ordinal);
-            var compared = writable.Where(c => c.Name != id && !keyColumnNames.Contains(c.Name) &&
-                                               !model.Profile.IsDerived(c.Name) && !_prepared.Plan.IsDeferred(name, c.Name)).ToList();
             if (compared.Count > 0)
             {
                 var newValues = compared.Select(c => MergedValue(c, unresolved.Any(u => u.Ref.Column == c.Name), partly.Contains(c.Name))).ToList();
                 var rowMatch = id is null ? match : $"x.{Sql.Ident(id)} = m.dst";
-                updated = await UpdateChangedColumnsAsync(model, compared, newValues, rowMatch, ct);
+                var joins = "";
+                if (threeWay)
+                {
+                    joins = await FindConflictsAsync(model, compared, newValues, rowMatch, ct);
+                    var (all, undecided) = await ListCellConflictsAsync(model, compared, newValues, rowMatch, ct);
+                    _report.Undecided += undecided;
+                    counts = counts with { Conflicts = counts.Conflicts + all };
+                    newValues = compared.Select((c, i) => ThreeWayValue(model, c, i, newValues[i])).ToList();
+                }
+                updated = await UpdateChangedColumnsAsync(model, compared, newValues, rowMatch, ct, joins);
+            }
+            if (threeWay)
+            {
+                var (deletedThere, conflicts) = await FindDeletedThereAsync(model, compared, ct);
+                _report.Undecided += await UndecidedRowConflictsAsync(Gone(name), ct);
+                counts = counts with { DeletedThere = deletedThere, Conflicts = counts.Conflicts + conflicts };
             }
         }
+        await RecordBaseRowsAsync(model, writable, ct);
         _written.Add(name);
         await RefreshStatisticsAsync(name, inserted + updated, ct);
         var skipped = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE skip IS NOT NULL", ct);
-        _report.Counts[name] = new TableCounts
+        _report.Counts[name] = counts with
         {
             Total = total, Inserted = inserted, Updated = updated, Skipped = skipped,
             Unchanged = total - inserted - updated - skipped,
@@ -153,16 +181,16 @@ internal sealed partial class ImportSession
     /// keeps a few of the changed rows as examples.
     /// </summary>
     private async Task<long> UpdateChangedColumnsAsync(TableModel model, List<ColumnSchema> compared, List<string> newValues,
-        string rowMatch, CancellationToken ct)
+        string rowMatch, CancellationToken ct, string joins = "")
     {
         var name = model.Name;
-        var matched = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line WHERE m.skip IS NULL AND m.present AND NOT m.inserted";
+        var matched = $"FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line{joins} WHERE m.skip IS NULL AND m.present AND NOT m.inserted";
         var changedColumns = string.Join(", ", compared.Select((c, i) => $"CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM {newValues[i]} THEN {i} END"));
         await ExecAsync($"CREATE TEMP TABLE {Chg(name)} ON COMMIT DROP AS SELECT m.line, array_remove(ARRAY[{changedColumns}], NULL) AS cols " +
-                        $"FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
+                        $"FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line{joins} " +
                         $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch}", ct);
         await ExecAsync($"DELETE FROM {Chg(name)} WHERE cardinality(cols) = 0", ct);
-        await CollectExamplesAsync(model, compared, newValues, rowMatch, ct);
+        await CollectExamplesAsync(model, compared, newValues, rowMatch, ct, joins);
         var sets = await ColumnSetsAsync(Chg(name), ct);
         if (sets.Count == 0) return 0;
         await ExecAsync($"CREATE INDEX ON {Chg(name)} (cols)", ct);
@@ -212,13 +240,14 @@ internal sealed partial class ImportSession
     /// The first few rows the merge will change (from the changed-columns table), with each field that changes, before
     /// → after the value the merge writes.
     /// </summary>
-    private async Task CollectExamplesAsync(TableModel model, List<ColumnSchema> compared, List<string> newValues, string rowMatch, CancellationToken ct)
+    private async Task CollectExamplesAsync(TableModel model, List<ColumnSchema> compared, List<string> newValues, string rowMatch, CancellationToken ct,
+        string joins)
     {
         var name = model.Name;
         var diff = string.Join(" || ", compared.Select((c, i) =>
             $"jsonb_build_object({Sql.Literal(c.Name)}, CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM {newValues[i]} " +
             $"THEN jsonb_build_array(x.{Sql.Ident(c.Name)}::text, ({newValues[i]})::text) END)"));
-        var sql = $"SELECT {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
+        var sql = $"SELECT {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line{joins} " +
                   $"JOIN (SELECT c.line FROM {Chg(name)} c ORDER BY c.line LIMIT {ImportReport.ExamplesPerTable}) c ON c.line = m.line " +
                   $"WHERE {rowMatch} ORDER BY m.line";
         var examples = new List<ChangeExample>();

@@ -67,6 +67,8 @@ internal sealed partial class ImportSession(
             // The generated statements are wide (one expression per column and reference); compiling them with JIT
             // costs seconds and gains nothing on tables of this size.
             await ExecAsync("SET LOCAL jit = off", ct);
+            await OpenLedgerAsync(ct);
+            _report.MergeBase = _base?.Base;
             var inBackup = _prepared.Plan.Order.Where(t => source.Summary.Tables.Any(s => s.Table == t.Name)).ToList();
             foreach (var model in inBackup)
             {
@@ -82,13 +84,21 @@ internal sealed partial class ImportSession(
                 await LateSeedAsync(model, ct);
                 await _phases.ReleaseSavepointAsync("phase_" + model.Name, ct);
             }
+            await ApplyDeletionsAsync(ct);
             At(BackupPhase.Derived, null);
             await RestoreDerivedAsync(ct);
+            await CloseLedgerAsync(ct);
 
             if (_report.Errors.Count > 0 && !options.ContinueOnError)
             {
                 await _phases.RollbackAsync(ct);
                 return Result(ImportOutcome.Failed);
+            }
+            if (_report.Undecided > 0 && !options.DryRun)
+            {
+                // Undecided conflicts: nothing is written; the result lists them for the admin to decide.
+                await _phases.RollbackAsync(ct);
+                return Result(ImportOutcome.Conflicts);
             }
             if (options.DryRun)
             {

@@ -77,6 +77,15 @@ public readonly record struct IssueCode
     public static readonly IssueCode BadRow = new("BAD_ROW");
     /// <summary>A row carries a column its manifest does not declare.</summary>
     public static readonly IssueCode UndeclaredColumn = new("UNDECLARED_COLUMN");
+    // The sync ledger and three-way merges.
+    /// <summary>An export or import could not be kept in the sync ledger (the backup then cannot serve as a merge base).</summary>
+    public static readonly IssueCode LedgerNotRecorded = new("LEDGER_NOT_RECORDED");
+    /// <summary>A merge found no backup the two instances exchanged: it compared two ways (the backup's values win).</summary>
+    public static readonly IssueCode NoMergeBase = new("NO_MERGE_BASE");
+    /// <summary>A field or row changed on both sides since the merge base, and nothing decided it.</summary>
+    public static readonly IssueCode MergeConflict = new("MERGE_CONFLICT");
+    /// <summary>A resolution names a conflict this merge does not have (a stale or mistyped resolutions file).</summary>
+    public static readonly IssueCode UnknownResolution = new("UNKNOWN_RESOLUTION");
     // Encrypted backups (age v1).
     /// <summary>The file is encrypted and no identity or passphrase was given.</summary>
     public static readonly IssueCode KeyRequired = new("KEY_REQUIRED");

@@ -21,6 +21,12 @@ public sealed record BackupManifest
     public ManifestOptions Options { get; init; } = new();
     public IReadOnlyList<ManifestTable> Tables { get; init; } = [];
 
+    /// <summary>The installation that exported the backup (absent in files written before the sync ledger).</summary>
+    public ManifestInstance? Instance { get; init; }
+
+    /// <summary>The exchanges that installation knew when it exported, newest first: what a merge looks for its base in.</summary>
+    public IReadOnlyList<ManifestExchange>? Exchanges { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -54,6 +60,24 @@ public sealed record ManifestTable
     public long Bytes { get; init; }
     public IReadOnlyList<string> NaturalKey { get; init; } = [];
     public IReadOnlyList<ManifestColumn> Columns { get; init; } = [];
+}
+
+public sealed record ManifestInstance
+{
+    public Guid Id { get; init; }
+}
+
+/// <summary>One backup an instance exported or imported, named by its content SHA-256 (<c>SyncLedger.ContentSha256</c>).</summary>
+public sealed record ManifestExchange
+{
+    public string Sha256 { get; init; } = "";
+    public Import.ExchangeDirection Direction { get; init; }
+
+    /// <summary>For an import: the instance the backup came from.</summary>
+    public Guid? Peer { get; init; }
+
+    public DateTimeOffset BackupCreatedAt { get; init; }
+    public DateTimeOffset At { get; init; }
 }
 
 public sealed record ManifestColumn(string Name, string Type);

@@ -119,7 +119,12 @@ public static class CrearisBackupReader
 
         public BackupSummary Summary { get; } = new(BackupFormat.Crearis, manifest.CreatedAt, manifest.Source.Database,
             manifest.SchemaFingerprint, manifest.Description,
-            manifest.Tables.Select(t => new BackupTableSummary(t.Name, t.Rows, true, t.Columns.Select(c => (c.Name, c.Type)).ToList())).ToList());
+            manifest.Tables.Select(t => new BackupTableSummary(t.Name, t.Rows, true, t.Columns.Select(c => (c.Name, c.Type)).ToList())).ToList())
+        {
+            ContentSha256 = Ledger.SyncLedger.ContentSha256(manifest),
+            Instance = manifest.Instance?.Id,
+            Exchanges = manifest.Exchanges ?? [],
+        };
 
         public IReadOnlyList<BackupIssue> Issues => [];
 

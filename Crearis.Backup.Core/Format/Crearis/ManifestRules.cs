@@ -58,6 +58,13 @@ internal static partial class ManifestRules
             issues.Add(Bad(IssueCode.TooLarge, $"{file}: the manifest lists {manifest.Tables.Count:N0} tables; this tool reads at most {limits.MaxTables}."));
             return issues;
         }
+        if (manifest.Exchanges is { } exchanges)
+        {
+            if (exchanges.Count > MaxExchanges)
+                issues.Add(Bad(IssueCode.TooLarge, $"{file}: the manifest lists {exchanges.Count:N0} exchanges; an export lists at most {MaxExchanges}."));
+            else if (exchanges.Any(e => e is null || !Sha256().IsMatch(e.Sha256) || (e.Direction == Import.ExchangeDirection.Imported) != (e.Peer is not null)))
+                issues.Add(Bad(IssueCode.BadManifest, $"{file}: the manifest lists an exchange without a valid SHA-256, direction and peer."));
+        }
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < manifest.Tables.Count; i++)
         {
@@ -93,6 +100,9 @@ internal static partial class ManifestRules
         }
         return issues;
     }
+
+    /// <summary>The exchanges an export lists (the newest; older ones cannot be a base any more).</summary>
+    public const int MaxExchanges = 200;
 
     private static string Shorten(string name) => name.Length <= 80 ? name : name[..80] + "…";
 
