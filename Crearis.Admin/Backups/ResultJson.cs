@@ -34,7 +34,11 @@ public static class ResultJson
         {
             total = t.Value.Total, inserted = t.Value.Inserted, updated = t.Value.Updated, unchanged = t.Value.Unchanged,
             skipped = t.Value.Skipped, failed = t.Value.Failed, missingFromBackup = t.Value.MissingFromBackup,
+            conflicts = t.Value.Conflicts, deletedThere = t.Value.DeletedThere, deleted = t.Value.Deleted, deletedHere = t.Value.DeletedHere,
         }),
+        mergeBase = result.MergeBase is { } b
+            ? new { backupSha256 = b.BackupSha256, direction = b.Direction, peer = b.Peer, backupCreatedAt = b.BackupCreatedAt } : null,
+        conflicts = result.Conflicts.Select(Conflict),
         errors = result.Errors.Select(Issue),
         warnings = result.Warnings.Select(Issue),
         missingFromBackup = result.MissingFromBackup,
@@ -44,6 +48,16 @@ public static class ResultJson
             fields = e.Changes.ToDictionary(c => c.Key, c => new { before = c.Value.Before, after = c.Value.After }),
         })),
     }, Options);
+
+    /// <summary>
+    /// One conflict as scripts read it (and as a resolutions file repeats it): every member present, null included —
+    /// a row-level conflict has "column": null.
+    /// </summary>
+    public static Dictionary<string, object?> Conflict(MergeConflict c) => new()
+    {
+        ["table"] = c.Table, ["key"] = c.Key, ["column"] = c.Column, ["kind"] = c.Kind,
+        ["base"] = c.Base, ["target"] = c.Target, ["backup"] = c.Backup, ["taken"] = c.Taken, ["value"] = c.Value,
+    };
 
     public static string Export(ExportResult result) => JsonSerializer.Serialize(new
     {

@@ -170,6 +170,28 @@ public static class BackupCommands
         var exclude = ListOption("--exclude", "Leave these tables out (comma-separated).");
         var withDependencies = new Option<bool>("--with-dependencies") { Description = "Add the tables the selected ones refer to." };
         var continueOnError = new Option<bool>("--continue-on-error") { Description = "Skip and report rows that fail validation; commit the rest." };
+        var conflicts = new Option<string>("--conflicts")
+        {
+            Description = "Merge: cell (default) — only a field changed differently on both sides since the last exchange conflicts; " +
+                          "row — any change on both sides to the same row conflicts.",
+            DefaultValueFactory = _ => "cell",
+        };
+        conflicts.AcceptOnlyFromAmong("cell", "row");
+        var onConflict = new Option<string>("--on-conflict")
+        {
+            Description = $"Merge: what undecided conflicts do. fail (default): write nothing, list them, exit {ExitCodes.Conflicts}; " +
+                          "keep-target: keep this database's values; take-backup: write the backup's.",
+            DefaultValueFactory = _ => "fail",
+        };
+        onConflict.AcceptOnlyFromAmong("fail", "keep-target", "take-backup");
+        var resolutions = new Option<string?>("--resolutions")
+        {
+            Description = "Merge: a JSON file of decisions — the conflicts a dry run printed with --json, each with \"take\": \"target\", \"backup\" or \"value\" (and \"value\").",
+        };
+        var applyDeletes = new Option<bool>("--apply-deletes")
+        {
+            Description = "Merge: delete the rows the backup's instance deleted since the last exchange and nobody changed here (listed otherwise).",
+        };
         var wait = new Option<int>("--wait")
         {
             Description = "When another import (or dry run) holds the database, wait up to this many seconds for it. " +
@@ -185,7 +207,8 @@ public static class BackupCommands
         var json = JsonOption();
         var command = new Command("import", "Import a backup: rows matched by natural keys, all in one transaction.")
         {
-            file, connection, mode, dryRun, tables, exclude, withDependencies, continueOnError, wait, identity, passphraseFile, json,
+            file, connection, mode, dryRun, tables, exclude, withDependencies, continueOnError, conflicts, onConflict, resolutions, applyDeletes,
+            wait, identity, passphraseFile, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -196,10 +219,28 @@ public static class BackupCommands
             var path = parse.GetRequiredValue(file);
             var (keys, keyError) = ReadKeys(parse, identity, passphraseFile);
             if (keyError is not null) return await RefuseAsync(io, IssueCode.KeyRequired, keyError, "Give a readable age identity file or passphrase file.");
+            IReadOnlyList<ConflictResolution>? decisions = null;
+            if (parse.GetValue(resolutions) is { } resolutionsFile)
+            {
+                string text;
+                try { text = await File.ReadAllTextAsync(resolutionsFile, ct); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return await RefuseAsync(io, IssueCode.BadResolutions, $"Cannot read {resolutionsFile}: {e.Message}", "Give a readable JSON file.");
+                }
+                var (parsed, problem) = ConflictResolutions.Parse(text);
+                if (problem is not null)
+                    return await RefuseAsync(io, IssueCode.BadResolutions, $"{resolutionsFile} cannot be used: {problem}.",
+                        "Start from the conflicts of a dry run (--dry-run --json) and add \"take\" to each.");
+                decisions = parsed;
+            }
             var options = new ImportOptions(
                 ImportModeNames.Parse(parse.GetRequiredValue(mode)),
                 parse.GetValue(dryRun), NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)),
-                parse.GetValue(withDependencies), parse.GetValue(continueOnError));
+                parse.GetValue(withDependencies), parse.GetValue(continueOnError),
+                parse.GetValue(conflicts) == "row" ? ConflictStrictness.Row : ConflictStrictness.Cell,
+                parse.GetValue(onConflict) switch { "keep-target" => ConflictPolicy.KeepTarget, "take-backup" => ConflictPolicy.TakeBackup, _ => ConflictPolicy.Fail },
+                decisions, parse.GetValue(applyDeletes));
             await using var services = context.OperationServices(cs);
             var request = new ImportRequest(path, options, Wait: TimeSpan.FromSeconds(parse.GetValue(wait)))
             {
@@ -221,6 +262,9 @@ public static class BackupCommands
             if (io.Json) await io.WriteJsonAsync(ResultJson.Import(result));
             else await WriteImportAsync(io, result, done.IsBusy);
             if (done.IsBusy) return ExitCodes.Busy;
+            // A dry run that finds conflicts nothing decides says so the way the merge itself would.
+            if (result.Outcome == ImportOutcome.Conflicts || (result.Outcome == ImportOutcome.DryRun && result.Conflicts.Any(c => c.Taken is null)))
+                return ExitCodes.Conflicts;
             return result.Outcome switch
             {
                 ImportOutcome.Applied => ExitCodes.Ok,
@@ -317,6 +361,7 @@ public static class BackupCommands
             ImportOutcome.AppliedWithSkips => "Applied, with rows skipped",
             ImportOutcome.DryRun => "Dry run (rolled back, nothing changed)",
             ImportOutcome.Refused => "Refused (nothing written)",
+            ImportOutcome.Conflicts => "Stopped on conflicts (nothing written)",
             _ => "FAILED and rolled back (nothing written)",
         };
         var format = result.Format is { } f ? $", format {(int)f}" : "";
@@ -330,9 +375,36 @@ public static class BackupCommands
                 await io.Out.WriteLineAsync($"  {name,-20} {c.Total,9} {c.Inserted,9} {c.Updated,9} {c.Unchanged,9} {c.Skipped,9}" +
                                             (c.MissingFromBackup > 0 ? $"   ({c.MissingFromBackup} in the database but not in the backup)" : ""));
         }
+        if (result.MergeBase is { } b)
+            await io.Out.WriteLineAsync($"  Merge base: the backup of {b.BackupCreatedAt:u} this database {(b.Direction == ExchangeDirection.Imported ? "imported from" : "exported to")} the other instance");
+        if (result.Conflicts.Count > 0)
+        {
+            var undecided = result.Conflicts.Count(c => c.Taken is null);
+            await io.Out.WriteLineAsync($"  Conflicts: {result.Tables.Values.Sum(t => t.Conflicts)} ({undecided} undecided" +
+                                        (undecided > 0 ? "; decide them with --resolutions FILE or --on-conflict keep-target|take-backup)" : ")"));
+            foreach (var c in result.Conflicts.Take(50))
+                await io.Out.WriteLineAsync($"    {c.Table} {TerminalText.Clean(c.Key)}{(c.Column is null ? "" : " " + c.Column)}: {KindName(c.Kind)}" +
+                                            (c.Column is null ? "" : $"; base {Shown(c.Base)}, here {Shown(c.Target)}, backup {Shown(c.Backup)}") +
+                                            (c.Taken is { } taken ? $" → {taken.ToString().ToLowerInvariant()}" : ""));
+            if (result.Conflicts.Count > 50) await io.Out.WriteLineAsync($"    … {result.Conflicts.Count - 50} more (--json lists them all)");
+        }
+        foreach (var (name, c) in result.Tables.Where(t => t.Value.DeletedThere > 0 || t.Value.DeletedHere > 0))
+            await io.Out.WriteLineAsync($"  {name}: {c.DeletedThere} deleted in the backup's instance since the base" +
+                                        (c.Deleted > 0 ? $", {c.Deleted} deleted here" : c.DeletedThere > 0 ? " (kept; --apply-deletes deletes them)" : "") +
+                                        (c.DeletedHere > 0 ? $"; {c.DeletedHere} deleted here stay deleted" : ""));
         await io.WriteIssuesAsync("Error", result.Errors);
         await io.WriteIssuesAsync("Warning", result.Warnings);
     }
+
+    private static string KindName(ConflictKind kind) => kind switch
+    {
+        ConflictKind.ChangedHereDeletedThere => "changed here, deleted there",
+        ConflictKind.DeletedHereChangedThere => "deleted here, changed there",
+        _ => "changed on both sides",
+    };
+
+    private static string Shown(string? value) =>
+        value is null ? "NULL" : "\"" + TerminalText.Clean(value.Length > 60 ? value[..60] + "…" : value) + "\"";
 
     private static string? ResolveConnection(CliContext context, string? option, CliIo io)
     {

@@ -49,6 +49,9 @@ public static class ExitCodes
     public const int Failed = 1;
     public const int BadArguments = 2;
 
+    /// <summary>A merge found conflicts nothing decided: nothing written (decide them with --resolutions or --on-conflict).</summary>
+    public const int Conflicts = 3;
+
     /// <summary>Another import holds the database (nothing written): retry later, or pass --wait.</summary>
     public const int Busy = 5;
 }

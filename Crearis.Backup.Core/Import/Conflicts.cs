@@ -85,3 +85,61 @@ public enum ExchangeDirection
     [JsonStringEnumMemberName("exported")] Exported,
     [JsonStringEnumMemberName("imported")] Imported,
 }
+
+/// <summary>
+/// Reads a resolutions file: a JSON array of decisions, or an object with a "conflicts" array — so the conflicts a dry
+/// run printed with --json can be edited in place, a "take" added to each. Other members of an entry (kind, base,
+/// target, backup) are ignored. A file that does not say for each entry which conflict it decides and how is refused
+/// whole, naming the entry.
+/// </summary>
+public static class ConflictResolutions
+{
+    public const int MaxEntries = 1_000_000;
+
+    public static (IReadOnlyList<ConflictResolution>? Resolutions, string? Error) Parse(string json)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip }); }
+        catch (JsonException e) { return (null, $"it is not valid JSON ({e.Message})"); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("conflicts", out var inner)) root = inner;
+            if (root.ValueKind != JsonValueKind.Array) return (null, "it holds neither an array of decisions nor an object with a \"conflicts\" array");
+            if (root.GetArrayLength() > MaxEntries) return (null, $"it holds more than {MaxEntries:N0} decisions");
+            var list = new List<ConflictResolution>();
+            var n = 0;
+            foreach (var entry in root.EnumerateArray())
+            {
+                n++;
+                if (entry.ValueKind != JsonValueKind.Object) return (null, $"entry {n} is not an object");
+                string? Text(string name) => entry.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+                var table = Text("table");
+                var key = Text("key");
+                if (string.IsNullOrEmpty(table) || key is null) return (null, $"entry {n} does not name its table and key");
+                var column = Text("column");
+                if (entry.TryGetProperty("column", out var c) && c.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+                    return (null, $"entry {n} ({table} {key}): \"column\" must be a column name or null");
+                ConflictTake? take = Text("take") switch
+                {
+                    "target" => ConflictTake.Target,
+                    "backup" => ConflictTake.Backup,
+                    "value" => ConflictTake.Value,
+                    _ => null,
+                };
+                if (take is null) return (null, $"entry {n} ({table} {key}{(column is null ? "" : " " + column)}): \"take\" must be \"target\", \"backup\" or \"value\"");
+                JsonElement? value = null;
+                if (take == ConflictTake.Value)
+                {
+                    if (column is null) return (null, $"entry {n} ({table} {key}): a row-level conflict takes \"target\" or \"backup\", not a value");
+                    if (!entry.TryGetProperty("value", out var v)) return (null, $"entry {n} ({table} {key} {column}): \"take\": \"value\" needs a \"value\"");
+                    value = v.Clone();
+                }
+                list.Add(new ConflictResolution(table, key, column, take.Value, value));
+            }
+            var twice = list.GroupBy(r => (r.Table, r.Key, r.Column)).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null) return (null, $"{twice.Key.Table} {twice.Key.Key}{(twice.Key.Column is null ? "" : " " + twice.Key.Column)} is decided twice");
+            return (list, null);
+        }
+    }
+}

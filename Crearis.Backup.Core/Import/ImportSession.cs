@@ -89,16 +89,24 @@ internal sealed partial class ImportSession(
             await RestoreDerivedAsync(ct);
             await CloseLedgerAsync(ct);
 
-            if (_report.Errors.Count > 0 && !options.ContinueOnError)
+            if (_report.Undecided > 0)
             {
-                await _phases.RollbackAsync(ct);
-                return Result(ImportOutcome.Failed);
+                var tables = string.Join(", ", _report.Counts.Where(c => c.Value.Conflicts > 0).Select(c => $"{c.Key} {c.Value.Conflicts}"));
+                var issue = $"{_report.Undecided} conflict(s) changed on both sides since the merge base are undecided ({tables}).";
+                const string what = "Decide each (this database's value, the backup's, or your own), or choose keep-target or take-backup for all, and merge again.";
+                if (options.DryRun) _report.Warnings.Add(BackupIssue.Warning(IssueCode.MergeConflict, issue, what));
+                else _report.Errors.Add(BackupIssue.Error(IssueCode.MergeConflict, issue, what));
             }
             if (_report.Undecided > 0 && !options.DryRun)
             {
                 // Undecided conflicts: nothing is written; the result lists them for the admin to decide.
                 await _phases.RollbackAsync(ct);
                 return Result(ImportOutcome.Conflicts);
+            }
+            if (_report.Errors.Count > 0 && !options.ContinueOnError)
+            {
+                await _phases.RollbackAsync(ct);
+                return Result(ImportOutcome.Failed);
             }
             if (options.DryRun)
             {

@@ -86,6 +86,8 @@ public readonly record struct IssueCode
     public static readonly IssueCode MergeConflict = new("MERGE_CONFLICT");
     /// <summary>A resolution names a conflict this merge does not have (a stale or mistyped resolutions file).</summary>
     public static readonly IssueCode UnknownResolution = new("UNKNOWN_RESOLUTION");
+    /// <summary>A resolutions file that cannot be read as decisions (the CLI's --resolutions).</summary>
+    public static readonly IssueCode BadResolutions = new("BAD_RESOLUTIONS");
     // Encrypted backups (age v1).
     /// <summary>The file is encrypted and no identity or passphrase was given.</summary>
     public static readonly IssueCode KeyRequired = new("KEY_REQUIRED");
