@@ -198,6 +198,7 @@ public sealed class BackupJobService(
             ImportOutcome.AppliedWithSkips => "Applied; some rows were skipped (see the warnings).",
             ImportOutcome.DryRun => "Dry run finished; nothing was written.",
             ImportOutcome.Refused => "Refused before writing.",
+            ImportOutcome.Conflicts => "Stopped on conflicts; nothing was written. Decide them on the Conflicts page.",
             _ => "Failed and rolled back; nothing was written.",
         };
         await FinishAsync(job, status, message, done.RunId, result, null);
