@@ -87,7 +87,7 @@ internal enum BenchProfile
 
 internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, bool NoJit, int? LogSlowMs, int? ImportTimeout, bool Help,
     BenchProfile Profile = BenchProfile.Demo, int Scale = 500, string? SamplePath = null, bool Merge = false,
-    IReadOnlyList<int>? Series = null)
+    IReadOnlyList<int>? Series = null, bool Conflicts = false)
 {
     public const string Usage =
         "usage: Crearis.Benchmarks [--profile demo|scaled-original] [--rows N | --series N1,N2,... | --scale K] [--merge]\n" +
@@ -101,6 +101,10 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
         "                    the working folder or the program)\n" +
         "  --merge           after our import, time two merges of the same backup into our target: nothing changed, and\n" +
         "                    after 10% of the rows of users, events, posts and locations were changed there\n" +
+        "  --conflicts       after our import, change 1% of the rows of users, events, posts and locations on both sides\n" +
+        "                    (the same field, differently), 1% only in the source and 1% only in our target; export the\n" +
+        "                    source again and time its merge into our target as a dry run, three-way vs two-way; every\n" +
+        "                    seeded conflict must be found and no other\n" +
         "  --keep            keep the work folder (cluster, backup file, pg_dump file) and the bench_* databases\n" +
         "  --connection CS   use this PostgreSQL server (a superuser; databases bench_source, bench_target and\n" +
         "                    bench_pgrestore must not exist) instead of starting a throwaway cluster\n" +
@@ -131,6 +135,7 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
         int? scale = null;
         string? sample = null;
         var merge = false;
+        var conflicts = false;
         List<int>? series = null;
         string Next(ref int i, string what) =>
             i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs {what}");
@@ -162,6 +167,9 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
                 case "--sample":
                     sample = Next(ref i, "a file");
                     if (!File.Exists(sample)) throw new ArgumentException($"--sample: {sample} does not exist");
+                    break;
+                case "--conflicts":
+                    conflicts = true;
                     break;
                 case "--merge":
                     merge = true;
@@ -196,7 +204,7 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
             throw new ArgumentException("--scale and --sample are for --profile scaled-original");
         if (series is not null && rowsGiven)
             throw new ArgumentException("give either --rows or --series");
-        return new BenchOptions(rows, keep, connection, noJit, logSlow, importTimeout, help, profile, scale ?? 500, sample, merge, series);
+        return new BenchOptions(rows, keep, connection, noJit, logSlow, importTimeout, help, profile, scale ?? 500, sample, merge, series, conflicts);
     }
 }
 
@@ -216,7 +224,7 @@ internal sealed record PhaseResult(string Name, TimeSpan Time, long Rows, Memory
     public double RowsPerSecond => Time.TotalSeconds > 0 ? Rows / Time.TotalSeconds : 0;
 }
 
-internal sealed class Bench(BenchOptions options) : IAsyncDisposable
+internal sealed partial class Bench(BenchOptions options) : IAsyncDisposable
 {
     private const string SourceDb = "bench_source";
     private const string TargetDb = "bench_target";
@@ -409,6 +417,11 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
                 _failures.Add($"{MergeChanged}: {left:N0} changed row(s) still differ from the backup after the merge");
         }
 
+        // ------------------------------------------------------------ 4c. three-way merge (--conflicts)
+        ConflictRun? conflictRun = null;
+        if (options.Conflicts && imported.Result is not null)
+            conflictRun = await MeasureConflictsAsync(sourceCs, targetCs, Path.Combine(Path.GetDirectoryName(backupFile)!, "conflicts.tar.gz"), exported.TotalRows, ct);
+
         // ------------------------------------------------------------ 5. pg_dump / pg_restore
         Log("pg_dump --data-only -Fc ...");
         var dump = await _tools.RunAsync("pg_dump", [
@@ -462,6 +475,11 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
         {
             Console.WriteLine();
             PrintMerges(merges);
+        }
+        if (conflictRun is not null)
+        {
+            Console.WriteLine();
+            PrintConflicts(conflictRun);
         }
         if (load is not null)
         {
@@ -634,7 +652,7 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
     /// to the step timer and the per-phase profile. Result null = stopped by --import-timeout (rolled back).
     /// </summary>
     private async Task<(ImportResult? Result, PhaseResult Phase)> TimedImportAsync(string name, string targetCs, string backupFile,
-        ImportMode mode, StepTimer steps, ImportProfile profile, long rowsInBackup, CancellationToken ct)
+        ImportMode mode, StepTimer steps, ImportProfile profile, long rowsInBackup, CancellationToken ct, ImportOptions? importOptions = null)
     {
         ImportResult? imported = null;
         using var importCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -668,7 +686,7 @@ internal sealed class Bench(BenchOptions options) : IAsyncDisposable
                 steps.Begin("(catalog, plan, sequences)");
                 profile.Start();
                 started = true;
-                imported = await BackupImporter.ImportAsync(targetCs, source, new ImportOptions(mode), progress: sink, ct: ict);
+                imported = await BackupImporter.ImportAsync(targetCs, source, importOptions ?? new ImportOptions(mode), progress: sink, ct: ict);
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

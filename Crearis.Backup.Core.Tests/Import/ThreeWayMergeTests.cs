@@ -15,7 +15,7 @@ public sealed class ThreeWayMergeTests(CrearisDatabaseFixture a) : IClassFixture
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("crearis-3way-").FullName;
     private string _b = "";
-    private string _user1 = "", _user2 = "", _event1 = "", _event2 = "";
+    private string _user1 = "", _user2 = "", _event1 = "", _event2 = "", _event3 = "";
 
     public async Task InitializeAsync()
     {
@@ -24,8 +24,8 @@ public sealed class ThreeWayMergeTests(CrearisDatabaseFixture a) : IClassFixture
         (_, _b) = await TestPostgres.CreateCrearisDatabaseAsync("instance_b");
         var users = await ColumnAsync(a.ConnectionString, "SELECT sysmail FROM users ORDER BY id LIMIT 2");
         (_user1, _user2) = (users[0], users[1]);
-        var events = await ColumnAsync(a.ConnectionString, "SELECT xmlid FROM events ORDER BY id LIMIT 2");
-        (_event1, _event2) = (events[0], events[1]);
+        var events = await ColumnAsync(a.ConnectionString, "SELECT xmlid FROM events ORDER BY id LIMIT 3");
+        (_event1, _event2, _event3) = (events[0], events[1], events[2]);
         // A tag nothing links to, so that one side can delete it.
         await ExecuteAsync(a.ConnectionString, "INSERT INTO tags (name, description) VALUES ('tag-shared', 'as exchanged')");
     }
@@ -48,6 +48,7 @@ public sealed class ThreeWayMergeTests(CrearisDatabaseFixture a) : IClassFixture
             UPDATE users SET username = 'name-from-a' WHERE sysmail = '{_user1}';
             UPDATE events SET name = 'Titel aus A' WHERE xmlid = '{_event1}';
             UPDATE events SET name = 'Gleicher Titel' WHERE xmlid = '{_event2}';
+            UPDATE events SET teaser = 'Nur in A geändert' WHERE xmlid = '{_event3}';
             DELETE FROM tags WHERE name = 'tag-shared';
             INSERT INTO tags (name, description) VALUES ('tag-new-in-a', 'from A');
             """);
@@ -104,6 +105,7 @@ public sealed class ThreeWayMergeTests(CrearisDatabaseFixture a) : IClassFixture
         (await ScalarAsync(_b, $"SELECT name FROM events WHERE xmlid = '{_event1}'")).Should().Be("Titel aus A", "an edit made only there arrives");
         (await ScalarAsync(_b, $"SELECT teaser FROM events WHERE xmlid = '{_event1}'")).Should().Be("Teaser aus B", "the other field's edit here stays");
         (await ScalarAsync(_b, $"SELECT name FROM events WHERE xmlid = '{_event2}'")).Should().Be("Gleicher Titel");
+        (await ScalarAsync(_b, $"SELECT teaser FROM events WHERE xmlid = '{_event3}'")).Should().Be("Nur in A geändert", "a row edited only there arrives");
         (await ScalarAsync(_b, "SELECT description FROM tags WHERE name = 'tag-shared'")).Should().Be("edited in B");
         (await ScalarAsync(_b, "SELECT count(*) FROM tags WHERE name = 'tag-new-in-a'")).Should().Be(1L);
     }

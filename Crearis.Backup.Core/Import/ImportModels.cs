@@ -29,6 +29,12 @@ public sealed record ImportOptions(
     /// off only where a run must leave the admin schema alone.
     /// </summary>
     public bool RecordExchange { get; init; } = true;
+
+    /// <summary>
+    /// Merge three ways where a base is known (the default). False compares two ways even then — the backup's values
+    /// win wherever a row differs — which is what the benchmark measures conflict detection against.
+    /// </summary>
+    public bool ThreeWay { get; init; } = true;
 }
 
 public enum ImportOutcome

@@ -30,6 +30,7 @@ internal sealed partial class ImportSession
     private static string Decided(string table) => Sql.Ident("_dec_" + table);
     private static string Gone(string table) => Sql.Ident("_gone_" + table);
     private static string DeletedHereRows(string table) => Sql.Ident("_dh_" + table);
+    private static string SidesChanged(string table) => Sql.Ident("_tw_" + table);
 
     /// <summary>Whether the id maps carry the ledger key of each row (for a base, or to record the run).</summary>
     private bool KeysForLedger => _base is not null || _recording is not null;
@@ -44,10 +45,10 @@ internal sealed partial class ImportSession
     {
         var summary = source.Summary;
         var recordable = options.RecordExchange && !options.DryRun && summary.ContentSha256 is not null && summary.Instance is not null;
-        var wantsBase = options.Mode == ImportMode.Merge && summary.Instance is not null;
+        var wantsBase = options.Mode == ImportMode.Merge && options.ThreeWay && summary.Instance is not null;
         if (!recordable && !wantsBase)
         {
-            if (options.Mode == ImportMode.Merge) NoBase("the backup names no instance (it was written by the original platform or an older version)");
+            if (options.Mode == ImportMode.Merge && options.ThreeWay) NoBase("the backup names no instance (it was written by the original platform or an older version)");
             return;
         }
         await _phases.CreateSavepointAsync("ledger", ct);
@@ -65,8 +66,8 @@ internal sealed partial class ImportSession
                     _base = new BaseExchange(b.Id, b.Base, b.Tables);
                     foreach (var table in b.Tables.Where(t => _prepared.Selected.Contains(t)))
                     {
-                        await ExecAsync($"CREATE TEMP TABLE {BaseRows(table)} ON COMMIT DROP AS SELECT key, row FROM {SyncLedger.Schema}.sync_base_rows " +
-                                        $"WHERE exchange_id = {b.Id} AND table_name = {Sql.Literal(table)}", ct);
+                        await ExecAsync($"CREATE TEMP TABLE {BaseRows(table)} ON COMMIT DROP AS SELECT DISTINCT ON (key) key, row FROM {SyncLedger.Schema}.sync_base_rows " +
+                                        $"WHERE exchange_id = {b.Id} AND table_name = {Sql.Literal(table)} ORDER BY key", ct);
                         await ExecAsync($"CREATE INDEX ON {BaseRows(table)} (key)", ct);
                         await ExecAsync($"ANALYZE {BaseRows(table)}", ct);
                     }
@@ -184,9 +185,27 @@ internal sealed partial class ImportSession
         string Condition(int i) => options.Conflicts == ConflictStrictness.Row
             ? $"{Differ(i)} AND (b.key IS NULL OR (({hereAny}) AND ({thereAny})))"
             : Cell(i);
+        // First, row by row, which side changed since the base, comparing whole rows (two jsonb values, the second only
+        // where the first differs): most rows changed on neither side or on one, and only rows changed on both sides
+        // need the field-by-field comparison. A base row that lacks a compared field (an older schema) or holds one
+        // more goes the field-by-field way, which is exact for it.
+        var comparedNames = "ARRAY[" + string.Join(", ", compared.Select(c => Sql.Literal(c.Name))) + "]::text[]";
+        var excluded = SyncLedger.BaseColumns(model).Select(c => c.Name).Except(compared.Select(c => c.Name)).ToList();
+        var baseRow = excluded.Count == 0 ? "b.row" : $"(b.row - ARRAY[{string.Join(", ", excluded.Select(Sql.Literal))}]::text[])";
+        var backupRow = SyncLedger.Row(compared.Select((c, i) => (c, newValues[i])));
+        var targetRow = SyncLedger.Row(compared.Select(c => (c, "x." + Sql.Ident(c.Name))));
+        await ExecAsync($"CREATE TEMP TABLE {SidesChanged(name)} ON COMMIT DROP AS SELECT m.line, CASE WHEN b.key IS NULL OR NOT (b.row ?& {comparedNames}) THEN 'both' " +
+                        $"WHEN {baseRow} = {backupRow} THEN 'none' WHEN {baseRow} = {targetRow} THEN 'there' ELSE 'both' END AS state " +
+                        $"FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line LEFT JOIN {BaseRows(name)} b ON b.key = m.bkey " +
+                        $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch}", ct);
+        await ExecAsync($"DELETE FROM {SidesChanged(name)} WHERE state = 'none'", ct);
+        await ExecAsync($"CREATE INDEX ON {SidesChanged(name)} (line)", ct);
+        await ExecAsync($"ANALYZE {SidesChanged(name)}", ct);
+
         var cols = string.Join(", ", compared.Select((_, i) => $"CASE WHEN {Condition(i)} THEN {i} END"));
         await ExecAsync($"CREATE TEMP TABLE {Conflicted(name)} ON COMMIT DROP AS SELECT m.line, array_remove(ARRAY[{cols}], NULL) AS cols " +
-                        $"FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line LEFT JOIN {BaseRows(name)} b ON b.key = m.bkey " +
+                        $"FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
+                        $"JOIN {SidesChanged(name)} tw ON tw.line = m.line AND tw.state = 'both' LEFT JOIN {BaseRows(name)} b ON b.key = m.bkey " +
                         $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch}", ct);
         await ExecAsync($"DELETE FROM {Conflicted(name)} WHERE cardinality(cols) = 0", ct);
         await ExecAsync($"CREATE INDEX ON {Conflicted(name)} (line)", ct);
@@ -198,11 +217,14 @@ internal sealed partial class ImportSession
                             $"AND r.key = {KeyText(model, "m")} AND r.column_name <> '' GROUP BY cf.line", ct);
             await MarkResolutionsUsedAsync(model, Conflicted(name), "m", $"JOIN {Map(name)} m ON m.line = h.line", "true", ct, cells: compared);
         }
-        return $" LEFT JOIN {BaseRows(name)} b ON b.key = m.bkey LEFT JOIN {Conflicted(name)} cf ON cf.line = m.line LEFT JOIN {Decided(name)} d ON d.line = m.line";
+        // Rows changed on neither side since the base are left out of the write altogether.
+        return $" JOIN {SidesChanged(name)} tw ON tw.line = m.line LEFT JOIN {BaseRows(name)} b ON b.key = m.bkey " +
+               $"LEFT JOIN {Conflicted(name)} cf ON cf.line = m.line LEFT JOIN {Decided(name)} d ON d.line = m.line";
     }
 
     /// <summary>
-    /// The value a three-way merge writes into a matched row's field: a conflict's decision (or the policy; undecided,
+    /// The value a three-way merge writes into a matched row's field: the backup's where only the backup's side changed
+    /// the row; else a conflict's decision (or the policy; undecided,
     /// this database's value), else the backup's value where only the backup's side changed, else this database's.
     /// A field the base does not hold (a column added since) compares two ways.
     /// </summary>
@@ -211,7 +233,7 @@ internal sealed partial class ImportSession
         var x = "x." + Sql.Ident(column.Name);
         var key = Sql.Literal(column.Name);
         var typed = $"(jsonb_populate_record(NULL::public.{Sql.Ident(model.Name)}, jsonb_build_object({key}, d.vals -> {key}))).{Sql.Ident(column.Name)}";
-        return $"CASE WHEN cf.cols @> ARRAY[{index}] THEN (CASE coalesce(d.takes ->> {key}, {Sql.Literal(PolicyTake)}) WHEN 'backup' THEN {backupValue} " +
+        return $"CASE WHEN tw.state = 'there' THEN {backupValue} WHEN cf.cols @> ARRAY[{index}] THEN (CASE coalesce(d.takes ->> {key}, {Sql.Literal(PolicyTake)}) WHEN 'backup' THEN {backupValue} " +
                $"WHEN 'value' THEN {typed} ELSE {x} END) " +
                $"WHEN b.key IS NULL OR NOT (b.row ? {key}) THEN {backupValue} " +
                $"WHEN {SyncLedger.Value(column, backupValue)} = b.row -> {key} THEN {x} ELSE {backupValue} END";
@@ -300,7 +322,7 @@ internal sealed partial class ImportSession
         var row = SyncLedger.Row(written.Where(c => kept.Contains(c.Name) && !_prepared.Plan.IsDeferred(name, c.Name)).Select(c => (c, "v." + Sql.Ident(c.Name))));
         await ExecAsync($"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row) " +
                         $"SELECT {exchange}, {Sql.Literal(name)}, m.bkey, {row} FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
-                        $"WHERE m.skip IS NULL ON CONFLICT DO NOTHING", ct);
+                        $"WHERE m.skip IS NULL", ct);
     }
 
     /// <summary>The run is about to commit: old bases are let go, and decisions that matched no conflict are reported.</summary>

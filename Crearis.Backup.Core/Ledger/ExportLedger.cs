@@ -67,7 +67,7 @@ internal sealed class ExportLedger : IAsyncDisposable
         var row = SyncLedger.Row(SyncLedger.BaseColumns(model).Select(c => (c, "x." + Sql.Ident(c.Name))));
         await using var cmd = new NpgsqlCommand(
             $"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row) " +
-            $"SELECT {_exchange}, {Sql.Literal(model.Name)}, {key}, {row} FROM public.{Sql.Ident(model.Name)} x ON CONFLICT DO NOTHING", _conn, _tx)
+            $"SELECT {_exchange}, {Sql.Literal(model.Name)}, {key}, {row} FROM public.{Sql.Ident(model.Name)} x", _conn, _tx)
         { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(ct);
     }

@@ -102,12 +102,14 @@ public static class SyncLedger
                 tables text[] NOT NULL,
                 rows_kept boolean NOT NULL DEFAULT true);
             CREATE INDEX IF NOT EXISTS sync_exchanges_sha ON {Schema}.sync_exchanges (backup_sha256);
+            -- No key over the rows: a base is read whole per table (into an indexed temporary table), and a unique
+            -- index over jsonb keys would cost every export and import a large index build for nothing.
             CREATE TABLE IF NOT EXISTS {Schema}.sync_base_rows (
                 exchange_id bigint NOT NULL REFERENCES {Schema}.sync_exchanges (id) ON DELETE CASCADE,
                 table_name text NOT NULL,
                 key jsonb NOT NULL,
-                row jsonb NOT NULL,
-                PRIMARY KEY (exchange_id, table_name, key));
+                row jsonb NOT NULL);
+            CREATE INDEX IF NOT EXISTS sync_base_rows_exchange ON {Schema}.sync_base_rows (exchange_id, table_name);
             """, ct);
     }
 
