@@ -66,8 +66,12 @@ internal sealed partial class ImportSession
                     _base = new BaseExchange(b.Id, b.Base, b.Tables);
                     foreach (var table in b.Tables.Where(t => _prepared.Selected.Contains(t)))
                     {
-                        await ExecAsync($"CREATE TEMP TABLE {BaseRows(table)} ON COMMIT DROP AS SELECT DISTINCT ON (key) key, row FROM {SyncLedger.Schema}.sync_base_rows " +
-                                        $"WHERE exchange_id = {b.Id} AND table_name = {Sql.Literal(table)} ORDER BY key", ct);
+                        // A key is unique in a base unless a part of it may be NULL (an interaction's user): only such
+                        // tables pay for keeping one row per key.
+                        var model = _prepared.Models[table];
+                        var once = model.Profile.NaturalKey.Any(k => model.Schema.Column(k.Column)!.IsNullable) ? "DISTINCT ON (key) " : "";
+                        await ExecAsync($"CREATE TEMP TABLE {BaseRows(table)} ON COMMIT DROP AS SELECT {once}key, row FROM {SyncLedger.Schema}.sync_base_rows " +
+                                        $"WHERE exchange_id = {b.Id} AND table_name = {Sql.Literal(table)}{(once.Length > 0 ? " ORDER BY key" : "")}", ct);
                         await ExecAsync($"CREATE INDEX ON {BaseRows(table)} (key)", ct);
                         await ExecAsync($"ANALYZE {BaseRows(table)}", ct);
                     }
@@ -281,10 +285,16 @@ internal sealed partial class ImportSession
         var name = model.Name;
         var keyColumns = string.Concat(model.Profile.NaturalKey.Select((k, i) => $", x.{Sql.Ident(k.Column)} AS k{i}"));
         var changed = ChangedSince(compared, c => "x." + Sql.Ident(c.Name), "b");
-        await ExecAsync($"CREATE INDEX ON {Map(name)} (bkey)", ct);
+        // The base keys the backup lacks first (an anti-join, usually few), then their rows here: through the key
+        // columns' own index where a part can be read back from the ledger key as its type, and the ledger key
+        // compared as well, which keeps the match exact.
+        var lookup = string.Concat(model.Profile.NaturalKey.Select((k, i) => model.Schema.Column(k.Column)! is var c &&
+                                                                           c.Type != "timestamp with time zone" && !c.IsJsonb && !c.IsArray && !c.IsComposite
+            ? $" AND x.{Sql.Ident(k.Column)} = (g.key ->> {i})::{c.Type}" : ""));
         await ExecAsync($"CREATE TEMP TABLE {Gone(name)} ON COMMIT DROP AS SELECT b.key{keyColumns}, {changed} AS changed, NULL::text AS take, false AS del " +
-                        $"FROM public.{Sql.Ident(name)} x JOIN {BaseRows(name)} b ON b.key = {SyncLedger.Key(model, i => "x." + Sql.Ident(model.Profile.NaturalKey[i].Column))} " +
-                        $"WHERE NOT EXISTS (SELECT 1 FROM {Map(name)} m WHERE m.bkey = b.key)", ct);
+                        $"FROM (SELECT b.key FROM {BaseRows(name)} b WHERE NOT EXISTS (SELECT 1 FROM {Map(name)} m WHERE m.bkey = b.key)) g " +
+                        $"JOIN {BaseRows(name)} b ON b.key = g.key " +
+                        $"JOIN public.{Sql.Ident(name)} x ON {SyncLedger.Key(model, i => "x." + Sql.Ident(model.Profile.NaturalKey[i].Column))} = g.key{lookup}", ct);
         if (_hasResolutions)
             await ExecAsync($"UPDATE {Gone(name)} g SET take = r.take FROM _resolutions r WHERE g.changed AND r.table_name = {Sql.Literal(name)} " +
                             $"AND r.column_name = '' AND r.key = {KeyText(model, "g")}", ct);
