@@ -23,6 +23,16 @@ public sealed class ConflictViewsTests : ComponentTestContext
     }
 
     [Fact]
+    public void A_value_rewritten_almost_whole_is_shown_as_replaced_not_as_scattered_words()
+    {
+        TextDiff.Display("Gastspiel in Budweis: ein Soldatenleben", "Herbstkonzert im alten Saal am Samstag um acht")
+            .Should().Equal(new DiffSegment(DiffPart.Added, "Herbstkonzert im alten Saal am Samstag um acht"));
+        TextDiff.Display("Lena Huber", "ada-from-b").Should().Equal(new DiffSegment(DiffPart.Added, "ada-from-b"));
+        TextDiff.Display("Doors open at seven", "Doors open at eight").Select(s => s.Part)
+            .Should().Equal(DiffPart.Same, DiffPart.Removed, DiffPart.Added);
+    }
+
+    [Fact]
     public void A_json_object_is_compared_key_by_key()
     {
         var keys = TextDiff.JsonKeys("""{"color": "red", "size": 2, "old": true}""", """{"color": "red", "size": 3, "new": null}""")!;
@@ -100,7 +110,7 @@ public sealed class ConflictViewsTests : ComponentTestContext
         }));
 
         view.Markup.Should().Contain("Decisions (3)");
-        view.FindAll("[data-testid=taken]").Select(e => e.TextContent.Trim()).Should().Equal("Backup", "value \"Mein Titel\"", "Keep the row here");
+        view.FindAll("[data-testid=taken]").Select(e => e.TextContent.Trim()).Should().Equal("Backup", "value Mein Titel", "Keep the row here");
         view.Find("td.crearis-before").TextContent.Should().Be("here", "the value that lost is kept and marked");
     }
 }

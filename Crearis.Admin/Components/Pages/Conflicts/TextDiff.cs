@@ -70,6 +70,21 @@ public static partial class TextDiff
         return Join(segments);
     }
 
+    /// <summary>
+    /// What a page shows of <paramref name="to"/> against <paramref name="from"/>: the word diff when the two share most
+    /// of their words (a small edit: what went and what came, in place); otherwise the value as replaced whole, since
+    /// a few shared words ("in", "a") scattered through a rewrite only make it hard to read.
+    /// </summary>
+    public static IReadOnlyList<DiffSegment> Display(string? from, string? to)
+    {
+        var words = Words(from, to);
+        static int Letters(string? s) => s?.Count(c => !char.IsWhiteSpace(c)) ?? 0;
+        var same = words.Where(w => w.Part == DiffPart.Same).Sum(w => Letters(w.Text));
+        var longer = Math.Max(Letters(from), Letters(to));
+        if (longer == 0 || same * 2 >= longer) return words;
+        return string.IsNullOrEmpty(to) ? [] : [new DiffSegment(DiffPart.Added, to)];
+    }
+
     /// <summary>Joins adjacent runs of one kind.</summary>
     private static IReadOnlyList<DiffSegment> Join(IEnumerable<DiffSegment> segments)
     {
