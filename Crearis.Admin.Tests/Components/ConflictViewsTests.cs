@@ -111,6 +111,6 @@ public sealed class ConflictViewsTests : ComponentTestContext
 
         view.Markup.Should().Contain("Decisions (3)");
         view.FindAll("[data-testid=taken]").Select(e => e.TextContent.Trim()).Should().Equal("Backup", "value Mein Titel", "Keep the row here");
-        view.Find("td.crearis-before").TextContent.Should().Be("here", "the value that lost is kept and marked");
+        view.Find(".crearis-before").TextContent.Should().Be("here", "the value that lost is kept and marked");
     }
 }
