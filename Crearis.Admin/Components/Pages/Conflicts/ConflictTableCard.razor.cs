@@ -37,10 +37,15 @@ public partial class ConflictTableCard
     private int Listed => Conflicts.Count;
     private int Undecided => Conflicts.Count(c => !Decided.ContainsKey(ConflictKey.Of(c)));
 
-    protected override void OnParametersSet()
+    private IReadOnlyList<MergeConflict>? _shown;
+
+    protected override async Task OnParametersSetAsync()
     {
         _columns = [.. Conflicts.Where(c => c.Column is not null).Select(c => c.Column!).Distinct()];
         if (_column is null || !_columns.Contains(_column)) _column = _columns.FirstOrDefault();
+        // A new list (the conflicts were read again): the page shown is read again from it.
+        if (_shown is not null && !ReferenceEquals(_shown, Conflicts) && _table is not null) await _table.ReloadServerData();
+        _shown = Conflicts;
     }
 
     private Task<TableData<MergeConflict>> LoadAsync(TableState state, CancellationToken ct)

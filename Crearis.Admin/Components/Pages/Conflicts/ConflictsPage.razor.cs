@@ -13,6 +13,7 @@ public partial class ConflictsPage
     [SupplyParameterFromQuery(Name = "backup")] public string? Backup { get; set; }
 
     private ConflictSource? _source;
+    private Dictionary<string, IReadOnlyList<Crearis.Backup.Core.Import.MergeConflict>> _byTable = [];
     private IReadOnlyDictionary<ConflictKey, Data.ConflictDecision> _decided = new Dictionary<ConflictKey, Data.ConflictDecision>();
     private IReadOnlyList<(string File, DateTimeOffset At)> _recent = [];
     private bool _loaded, _isAdmin, _applyDeletes;
@@ -33,12 +34,19 @@ public partial class ConflictsPage
             _loaded = true;
             return;
         }
-        _source = await Decisions.LoadAsync(Backup);
+        await LoadSourceAsync();
         _applyDeletes = _source?.ApplyDeletes ?? false;
         await ReloadDecisionsAsync();
         // A merge of this backup running now (started here or by another admin) is followed.
         if (Jobs.Active() is { Kind: Data.JobKind.Import } active && active.File == Backup) Follow(active.Id);
         _loaded = true;
+    }
+
+    /// <summary>The conflicts and, once, each table's list of them (the cards page through these same lists).</summary>
+    private async Task LoadSourceAsync()
+    {
+        _source = await Decisions.LoadAsync(Backup!);
+        _byTable = _source?.Conflicts.GroupBy(c => c.Table).ToDictionary(g => g.Key, g => (IReadOnlyList<Crearis.Backup.Core.Import.MergeConflict>)g.ToList()) ?? [];
     }
 
     private async Task ReloadDecisionsAsync()
@@ -75,7 +83,7 @@ public partial class ConflictsPage
             if (finished && Backup is not null && snapshot.ImportResult?.Succeeded != true)
             {
                 // Stopped on conflicts (the databases changed since the dry run) or failed: show what is current.
-                _source = await Decisions.LoadAsync(Backup);
+                await LoadSourceAsync();
                 await ReloadDecisionsAsync();
             }
             StateHasChanged();
