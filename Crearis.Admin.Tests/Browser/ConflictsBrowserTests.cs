@@ -76,6 +76,9 @@ public sealed class ConflictsBrowserTests(CrearisDatabaseFixture a) : IClassFixt
         await page.WaitForTimeoutAsync(300);
         await BrowserSession.ScreenshotAsync(page, $"{name}-390.png");
         (await page.EvaluateAsync<int>("document.documentElement.scrollWidth")).Should().BeLessThanOrEqualTo(390, $"{name} scrolls sideways on a phone");
+        // The conflicts stack on a phone: their cards never need sideways scrolling (a cut-off value or button).
+        (await page.EvaluateAsync<int>("Math.max(0, ...Array.from(document.querySelectorAll('.crearis-conflict-card .crearis-scroll')).map(e => e.scrollWidth - e.clientWidth))"))
+            .Should().BeLessThanOrEqualTo(1, $"a conflict card of {name} is wider than a phone");
         await page.SetViewportSizeAsync(1440, 900);
         await page.WaitForTimeoutAsync(300);
     }
