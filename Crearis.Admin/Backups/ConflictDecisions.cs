@@ -179,8 +179,8 @@ public sealed class ConflictDecisions(
     public Task<DecisionResult> ClearAsync(string file, string table, string key, string? column) =>
         AsAdminAsync(AuditAction.ConflictDecide, file, async (db, _) =>
         {
-            var column_ = column ?? "";
-            var n = await db.ConflictDecisions.Where(d => d.File == file && d.Table == table && d.Key == key && d.Column == column_).ExecuteDeleteAsync();
+            var stored = column ?? "";
+            var n = await db.ConflictDecisions.Where(d => d.File == file && d.Table == table && d.Key == key && d.Column == stored).ExecuteDeleteAsync();
             return new DecisionResult(DecisionStatus.Done, null, n);
         }, $"cleared {table} {key}{(column is null ? "" : " " + column)}");
 

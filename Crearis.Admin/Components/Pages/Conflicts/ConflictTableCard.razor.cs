@@ -95,11 +95,7 @@ public partial class ConflictTableCard
 
     private Task ClearAsync(MergeConflict c) => StoreAsync(() => Decisions.ClearAsync(File, c.Table, c.Key, c.Column));
 
-    private async Task BulkAsync(string? column, ConflictTake take)
-    {
-        if (column is null && Table.Length == 0) return;
-        await StoreAsync(() => Decisions.DecideAllAsync(File, Table, column, take));
-    }
+    private Task BulkAsync(string? column, ConflictTake take) => StoreAsync(() => Decisions.DecideAllAsync(File, Table, column, take));
 
     private async Task<bool> StoreAsync(Func<Task<DecisionResult>> change)
     {
