@@ -24,6 +24,10 @@ public static class RunRecorder
             Options = JsonSerializer.Serialize(new
             {
                 tables = options.Tables, exclude = options.Exclude, options.WithDependencies, options.ContinueOnError, options.DryRun,
+                conflicts = options.Mode == ImportMode.Merge ? options.Conflicts : (ConflictStrictness?)null,
+                onConflict = options.Mode == ImportMode.Merge ? options.OnConflict : (ConflictPolicy?)null,
+                applyDeletes = options.ApplyDeletes ? true : (bool?)null,
+                resolutions = options.Resolutions is { Count: > 0 } r ? r.Count : (int?)null,
             }, ResultJson.Options),
             Outcome = result.Outcome.ToString(),
             TotalRows = result.Tables.Values.Sum(t => t.Total),

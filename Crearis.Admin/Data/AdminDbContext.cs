@@ -16,6 +16,7 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
     public DbSet<BackupJob> BackupJobs => Set<BackupJob>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<ConflictDecision> ConflictDecisions => Set<ConflictDecision>();
 
     /// <remarks>
     /// Job kinds, job statuses and audit actions are enums in the code and their names in the columns (the same strings
@@ -73,6 +74,16 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             token.Property(t => t.CreatedBy).HasMaxLength(256);
             token.Property(t => t.LastUsedIp).HasMaxLength(64);
             token.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<ConflictDecision>(decision =>
+        {
+            decision.ToTable("conflict_decisions");
+            decision.Property(d => d.File).HasMaxLength(255);
+            decision.Property(d => d.Table).HasMaxLength(63);
+            decision.Property(d => d.Column).HasMaxLength(63);
+            decision.Property(d => d.Take).HasMaxLength(10).HasConversion(t => ConflictTakes.ToName(t), s => ConflictTakes.Parse(s));
+            decision.Property(d => d.DecidedBy).HasMaxLength(256);
+            decision.HasIndex(d => new { d.File, d.Table, d.Key, d.Column }).IsUnique();
         });
     }
 }

@@ -17,6 +17,12 @@ public enum AuditAction
     TokenCreate,
     TokenRevoke,
     TokenUse,
+
+    /// <summary>An admin decided (or cleared) conflicts of a backup's merge.</summary>
+    ConflictDecide,
+
+    /// <summary>An admin started the merge of a backup with the stored decisions.</summary>
+    ConflictMerge,
 }
 
 /// <summary>The names of <see cref="AuditAction"/>, stored in <c>audit_events.action</c> and listed in the Audit page's filter.</summary>
@@ -34,7 +40,9 @@ public static class AuditActions
         (AuditAction.UserChange, "user-change"),
         (AuditAction.TokenCreate, "token-create"),
         (AuditAction.TokenRevoke, "token-revoke"),
-        (AuditAction.TokenUse, "token-use"));
+        (AuditAction.TokenUse, "token-use"),
+        (AuditAction.ConflictDecide, "conflict-decide"),
+        (AuditAction.ConflictMerge, "conflict-merge"));
 
     public static string ToName(this AuditAction action) => Vocabulary.Name(action);
 

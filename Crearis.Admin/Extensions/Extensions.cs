@@ -88,6 +88,7 @@ public static class Extensions
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddSingleton<HistoryService>();
         builder.Services.AddSingleton<AuditService>();
+        builder.Services.AddScoped<ConflictDecisions>();
     }
 
     private static void AddCrearisIdentity(this WebApplicationBuilder builder)

@@ -16,6 +16,8 @@ public partial class ImportPage
     private IDisposable? _subscription;
     private bool _loading;
     private string? _refusal;
+    private ConflictStrictness _strictness = ConflictStrictness.Cell;
+    private bool _applyDeletes;
 
     protected override async Task OnInitializedAsync()
     {
@@ -45,7 +47,7 @@ public partial class ImportPage
     {
         if (Backup is null) return;
         var (user, _) = await Current.GetAsync();
-        var started = await Jobs.StartImportAsync(user, Backup, new ImportOptions(ImportMode.Merge, DryRun: true));
+        var started = await Jobs.StartImportAsync(user, Backup, new ImportOptions(ImportMode.Merge, DryRun: true, Conflicts: _strictness, ApplyDeletes: _applyDeletes));
         if (started.JobId is { } id) Follow(id);
         _refusal = started.Refusal;
     }
@@ -62,7 +64,8 @@ public partial class ImportPage
             _refusal = "Only admins may import.";
             return;
         }
-        var started = await Jobs.StartImportAsync(user, Backup, new ImportOptions(mode));
+        var options = mode == ImportMode.Merge ? new ImportOptions(mode, Conflicts: _strictness, ApplyDeletes: _applyDeletes) : new ImportOptions(mode);
+        var started = await Jobs.StartImportAsync(user, Backup, options);
         _refusal = started.Refusal;
         if (started.JobId is { } id) Follow(id);
     }
@@ -77,6 +80,8 @@ public partial class ImportPage
             ? $"The dry run found {inserted:N0} new rows to insert and {updated:N0} changed rows to update."
             : $"The dry run found {inserted:N0} new rows to insert; {updated:N0} changed rows will be left as they are.";
         if (skipped > 0) text += $" {skipped:N0} rows would be skipped (see the warnings).";
+        var deletions = preview.Tables.Values.Sum(t => t.Deleted);
+        if (mode == ImportMode.Merge && deletions > 0) text += $" {deletions:N0} rows the backup's instance deleted will be deleted here.";
         if (preview.Errors.Count > 0) text += $" It reported {preview.Errors.Count} errors: the import will fail and roll back.";
         return text + " Everything runs in one transaction. Go ahead?";
     }
@@ -96,14 +101,19 @@ public partial class ImportPage
         if (_job is { } job) Jobs.Cancel(job.Id);
     }
 
+    /// <summary>A merge would stop on them: the conflicts are decided first (a dry run lists them as Taken null).</summary>
+    private static bool HasUndecidedConflicts(ImportResult result) =>
+        result.Tables.Values.Any(t => t.Conflicts > 0) && (result.Conflicts.Count == 0 || result.Conflicts.Any(c => c.Taken is null));
+
     private static MudBlazor.Severity OutcomeSeverity(JobSnapshot job) => job.ImportResult?.Outcome switch
     {
         ImportOutcome.Applied or ImportOutcome.DryRun => MudBlazor.Severity.Success,
-        ImportOutcome.AppliedWithSkips => MudBlazor.Severity.Warning,
+        ImportOutcome.AppliedWithSkips or ImportOutcome.Conflicts => MudBlazor.Severity.Warning,
         _ => job.Status == JobStatus.Cancelled ? MudBlazor.Severity.Info : MudBlazor.Severity.Error,
     };
 
-    private static string Title(JobSnapshot job) => $"{job.Kind.Label()}:";
+    private static string Title(JobSnapshot job) =>
+        job.ImportResult?.Outcome == ImportOutcome.Conflicts ? $"{job.Kind.Label()}: {ImportResultView.OutcomeText(ImportOutcome.Conflicts)}." : $"{job.Kind.Label()}:";
 
     public void Dispose() => _subscription?.Dispose();
 }
