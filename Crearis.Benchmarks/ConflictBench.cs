@@ -50,6 +50,7 @@ internal sealed partial class Bench
         if (!export.Succeeded) throw new BenchException("the second export failed: " + string.Join("; ", export.Issues));
         var exportTime = clock.Elapsed;
 
+        if (options.LogSlowMs is { } slowMs) await EnableSlowLogAsync(slowMs, ct);
         // Three-way first: the second run finds the caches warmer, so the overhead measured is if anything too high.
         Log("Merging it into our target as a dry run, three-way ...");
         var (threeWay, threeWayPhase) = await TimedImportAsync(ThreeWayPhase, targetCs, file, ImportMode.Merge, new StepTimer(), new ImportProfile(), rows, ct,
@@ -57,6 +58,7 @@ internal sealed partial class Bench
         Log("Merging it into our target as a dry run, two-way ...");
         var (twoWay, twoWayPhase) = await TimedImportAsync(TwoWayPhase, targetCs, file, ImportMode.Merge, new StepTimer(), new ImportProfile(), rows, ct,
             new ImportOptions(ImportMode.Merge, DryRun: true) { ThreeWay = false });
+        if (options.LogSlowMs is not null) await DisableSlowLogAsync(ct);
         if (twoWay is null || threeWay is null) throw new BenchException("a conflicts dry run did not finish");
         if (threeWay.MergeBase is null) throw new BenchException("the three-way merge found no base: " + string.Join("; ", threeWay.Warnings));
 

@@ -87,7 +87,7 @@ internal enum BenchProfile
 
 internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, bool NoJit, int? LogSlowMs, int? ImportTimeout, bool Help,
     BenchProfile Profile = BenchProfile.Demo, int Scale = 500, string? SamplePath = null, bool Merge = false,
-    IReadOnlyList<int>? Series = null, bool Conflicts = false)
+    IReadOnlyList<int>? Series = null, bool Conflicts = false, bool NoLedger = false)
 {
     public const string Usage =
         "usage: Crearis.Benchmarks [--profile demo|scaled-original] [--rows N | --series N1,N2,... | --scale K] [--merge]\n" +
@@ -105,6 +105,7 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
         "                    (the same field, differently), 1% only in the source and 1% only in our target; export the\n" +
         "                    source again and time its merge into our target as a dry run, three-way vs two-way; every\n" +
         "                    seeded conflict must be found and no other\n" +
+        "  --no-ledger       our export and import leave the sync ledger alone (what the ledger costs: run with and without)\n" +
         "  --keep            keep the work folder (cluster, backup file, pg_dump file) and the bench_* databases\n" +
         "  --connection CS   use this PostgreSQL server (a superuser; databases bench_source, bench_target and\n" +
         "                    bench_pgrestore must not exist) instead of starting a throwaway cluster\n" +
@@ -136,6 +137,7 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
         string? sample = null;
         var merge = false;
         var conflicts = false;
+        var noLedger = false;
         List<int>? series = null;
         string Next(ref int i, string what) =>
             i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs {what}");
@@ -171,6 +173,9 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
                 case "--conflicts":
                     conflicts = true;
                     break;
+                case "--no-ledger":
+                    noLedger = true;
+                    break;
                 case "--merge":
                     merge = true;
                     break;
@@ -198,13 +203,15 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
         }
         if (logSlow is not null && connection is not null)
             throw new ArgumentException("--log-slow changes server settings (ALTER SYSTEM) and is only allowed with the throwaway cluster");
+        if (conflicts && noLedger)
+            throw new ArgumentException("--conflicts needs the sync ledger (the merge base); leave out --no-ledger");
         if (profile == BenchProfile.ScaledOriginal && (rowsGiven || series is not null))
             throw new ArgumentException("--rows and --series are for the demo profile; scaled-original takes --scale K");
         if (profile == BenchProfile.Demo && (scale is not null || sample is not null))
             throw new ArgumentException("--scale and --sample are for --profile scaled-original");
         if (series is not null && rowsGiven)
             throw new ArgumentException("give either --rows or --series");
-        return new BenchOptions(rows, keep, connection, noJit, logSlow, importTimeout, help, profile, scale ?? 500, sample, merge, series, conflicts);
+        return new BenchOptions(rows, keep, connection, noJit, logSlow, importTimeout, help, profile, scale ?? 500, sample, merge, series, conflicts, noLedger);
     }
 }
 
@@ -367,7 +374,7 @@ internal sealed partial class Bench(BenchOptions options) : IAsyncDisposable
                 exportSteps.Mark(p.Phase.Wire(), p.Table, firstRow: p.TableDone == 1 || p.Phase == BackupPhase.Done);
                 Throttled($"  {p.Phase}: {p.Table,-18} {p.OverallDone,12:N0} / {p.OverallTotal:N0} rows");
             });
-            exported = await BackupExporter.ExportAsync(sourceCs, backupFile, new ExportOptions(Description: "benchmark"),
+            exported = await BackupExporter.ExportAsync(sourceCs, backupFile, new ExportOptions(Description: "benchmark") { RecordExchange = !options.NoLedger },
                 progress: sink, ct: ct);
             exportSteps.End("write manifest/rename");
             clock.Stop();
@@ -686,7 +693,7 @@ internal sealed partial class Bench(BenchOptions options) : IAsyncDisposable
                 steps.Begin("(catalog, plan, sequences)");
                 profile.Start();
                 started = true;
-                imported = await BackupImporter.ImportAsync(targetCs, source, importOptions ?? new ImportOptions(mode), progress: sink, ct: ict);
+                imported = await BackupImporter.ImportAsync(targetCs, source, importOptions ?? new ImportOptions(mode) { RecordExchange = !options.NoLedger }, progress: sink, ct: ict);
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -761,7 +768,7 @@ internal sealed partial class Bench(BenchOptions options) : IAsyncDisposable
         {
             var file = backupFile + (encrypted ? ".age" : ".again");
             var clock = Stopwatch.StartNew();
-            var result = await BackupExporter.ExportAsync(sourceCs, file, new ExportOptions(Description: "benchmark", Encryption: encrypted ? encryption : null), ct: ct);
+            var result = await BackupExporter.ExportAsync(sourceCs, file, new ExportOptions(Description: "benchmark", Encryption: encrypted ? encryption : null) { RecordExchange = !options.NoLedger }, ct: ct);
             clock.Stop();
             if (!result.Succeeded) throw new BenchException("export failed: " + string.Join("; ", result.Issues.Select(i => i.ToString())));
             times.Add((encrypted, clock.Elapsed));

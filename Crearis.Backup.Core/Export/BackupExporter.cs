@@ -21,7 +21,12 @@ public sealed record ExportOptions(
     IReadOnlyList<string>? Tables = null,
     IReadOnlyList<string>? Exclude = null,
     string? Description = null,
-    BackupEncryption? Encryption = null);
+    BackupEncryption? Encryption = null)
+{
+    /// <summary>Keep this export in the instance's sync ledger (a later merge's base). On by default; off for an export
+    /// that must not write to the database (the benchmark measures the ledger's cost with it).</summary>
+    public bool RecordExchange { get; init; } = true;
+}
 
 public sealed record ExportResult(
     bool Succeeded,
@@ -66,7 +71,7 @@ public static class BackupExporter
         var temporary = PartialFiles.NameFor(fullPath);
 
         // The sync ledger: this instance, the exchanges it knows, and (below) the exported rows as a later merge base.
-        var (ledger, ledgerIssue) = await ExportLedger.OpenAsync(connectionString, ct);
+        var (ledger, ledgerIssue) = options.RecordExchange ? await ExportLedger.OpenAsync(connectionString, ct) : (null, null);
         await using var ledgerScope = ledger;
         if (ledgerIssue is not null) issues.Add(ledgerIssue);
 
