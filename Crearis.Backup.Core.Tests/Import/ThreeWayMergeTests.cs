@@ -189,6 +189,21 @@ public sealed class ThreeWayMergeTests(CrearisDatabaseFixture a) : IClassFixture
     }
 
     [Fact]
+    public async Task A_base_whose_rows_a_crash_emptied_is_never_used_and_the_merge_says_it_had_none()
+    {
+        await ExchangeThenEditBothSidesAsync();
+        var y = await ExportAsync(a.ConnectionString, File("y.tar.gz"));
+        // The base rows are an unlogged table: after a crash PostgreSQL starts it empty, which TRUNCATE reproduces.
+        await ExecuteAsync(_b, "TRUNCATE crearis_admin.sync_base_rows");
+
+        var merge = await ImportAsync(_b, y, new ImportOptions(ImportMode.Merge, DryRun: true));
+
+        merge.MergeBase.Should().BeNull("an empty base would make every row look new on both sides");
+        merge.Conflicts.Should().BeEmpty();
+        merge.Warnings.Should().Contain(w => w.Code == Crearis.Backup.Core.Results.IssueCode.NoMergeBase);
+    }
+
+    [Fact]
     public async Task Every_backup_names_its_instance_and_the_exchanges_it_knows()
     {
         var x = await ExportAsync(a.ConnectionString, File("x.tar.gz"));

@@ -22,6 +22,7 @@ internal sealed partial class ImportSession
 
     private BaseExchange? _base;
     private long? _recording;
+    private long _recordedRows;
     private bool _hasResolutions;
     private readonly List<string> _deletions = [];
 
@@ -330,7 +331,7 @@ internal sealed partial class ImportSession
         var name = model.Name;
         var kept = SyncLedger.BaseColumns(model).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var row = SyncLedger.Row(written.Where(c => kept.Contains(c.Name) && !_prepared.Plan.IsDeferred(name, c.Name)).Select(c => (c, "v." + Sql.Ident(c.Name))));
-        await ExecAsync($"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row) " +
+        _recordedRows += await ExecAsync($"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row) " +
                         $"SELECT {exchange}, {Sql.Literal(name)}, m.bkey, {row} FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
                         $"WHERE m.skip IS NULL", ct);
     }
@@ -338,7 +339,11 @@ internal sealed partial class ImportSession
     /// <summary>The run is about to commit: old bases are let go, and decisions that matched no conflict are reported.</summary>
     private async Task CloseLedgerAsync(CancellationToken ct)
     {
-        if (_recording is not null) await SyncLedger.PruneAsync(conn, _tx, ct);
+        if (_recording is { } exchange)
+        {
+            await SyncLedger.CountRowsAsync(conn, _tx, exchange, _recordedRows, ct);
+            await SyncLedger.PruneAsync(conn, _tx, ct);
+        }
         if (!_hasResolutions) return;
         await CollectAsync("SELECT table_name || ' ' || key || coalesce(' ' || nullif(column_name, ''), '') FROM _resolutions WHERE NOT used ORDER BY 1", ct, what =>
             _report.Warnings.Add(BackupIssue.Warning(IssueCode.UnknownResolution,

@@ -17,6 +17,7 @@ internal sealed class ExportLedger : IAsyncDisposable
     private readonly NpgsqlConnection _conn;
     private NpgsqlTransaction? _tx;
     private long _exchange;
+    private long _rows;
 
     private ExportLedger(NpgsqlConnection conn, Guid instance, IReadOnlyList<ManifestExchange> exchanges)
     {
@@ -69,7 +70,7 @@ internal sealed class ExportLedger : IAsyncDisposable
             $"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row) " +
             $"SELECT {_exchange}, {Sql.Literal(model.Name)}, {key}, {row} FROM public.{Sql.Ident(model.Name)} x", _conn, _tx)
         { CommandTimeout = 0 };
-        await cmd.ExecuteNonQueryAsync(ct);
+        _rows += await cmd.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>The file is complete: names the exchange by the backup's content and commits.</summary>
@@ -82,6 +83,7 @@ internal sealed class ExportLedger : IAsyncDisposable
             cmd.Parameters.AddWithValue(manifest.CreatedAt);
             await cmd.ExecuteNonQueryAsync(ct);
         }
+        await SyncLedger.CountRowsAsync(_conn, _tx!, _exchange, _rows, ct);
         await SyncLedger.PruneAsync(_conn, _tx!, ct);
         await _tx!.CommitAsync(ct);
     }

@@ -100,11 +100,16 @@ public static class SyncLedger
                 backup_created_at timestamptz NOT NULL,
                 recorded_at timestamptz NOT NULL DEFAULT now(),
                 tables text[] NOT NULL,
-                rows_kept boolean NOT NULL DEFAULT true);
+                rows_kept boolean NOT NULL DEFAULT true,
+                rows_count bigint NOT NULL DEFAULT 0);
             CREATE INDEX IF NOT EXISTS sync_exchanges_sha ON {Schema}.sync_exchanges (backup_sha256);
             -- No key over the rows: a base is read whole per table (into an indexed temporary table), and a unique
             -- index over jsonb keys would cost every export and import a large index build for nothing.
-            CREATE TABLE IF NOT EXISTS {Schema}.sync_base_rows (
+            -- Unlogged: writing a copy of every exported or imported row to the WAL cost an export as much again as
+            -- the export itself (4.4 s of 4.1 s at 300k rows; unlogged 0.9 s). A crash empties the table; the
+            -- exchange keeps its row count, so a base that lost its rows is never used (the merge is then two-way
+            -- and says so, as after any loss of the ledger).
+            CREATE UNLOGGED TABLE IF NOT EXISTS {Schema}.sync_base_rows (
                 exchange_id bigint NOT NULL REFERENCES {Schema}.sync_exchanges (id) ON DELETE CASCADE,
                 table_name text NOT NULL,
                 key jsonb NOT NULL,
@@ -171,6 +176,13 @@ public static class SyncLedger
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>Notes how many base rows an exchange kept (a base is used only while that many are there).</summary>
+    internal static async Task CountRowsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long exchange, long rows, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"UPDATE {Schema}.sync_exchanges SET rows_count = {rows} WHERE id = {exchange}", conn, tx);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Drops the rows of exchanges too old to be a base (the exchanges themselves stay listed).</summary>
     internal static Task PruneAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct) =>
         ExecAsync(conn, tx, $"""
@@ -195,6 +207,8 @@ public static class SyncLedger
         await using var cmd = new NpgsqlCommand($"""
             SELECT id, backup_sha256, direction, backup_created_at, tables FROM {Schema}.sync_exchanges
             WHERE rows_kept AND backup_sha256 <> $3 AND ((direction = 'imported' AND backup_instance = $1) OR (direction = 'exported' AND backup_sha256 = ANY($2)))
+              -- Rows a crash emptied from the unlogged table: that base is gone.
+              AND rows_count = (SELECT count(*) FROM {Schema}.sync_base_rows b WHERE b.exchange_id = sync_exchanges.id)
             ORDER BY backup_created_at DESC, id DESC LIMIT 1
             """, conn, tx);
         cmd.Parameters.AddWithValue(peer);
