@@ -37,6 +37,14 @@ public static class SyncLedger
             .Append(manifest.CreatedAt.UtcDateTime.ToString("O")).Append('\n');
         foreach (var table in manifest.Tables.OrderBy(t => t.Name, StringComparer.Ordinal))
             text.Append(table.Name).Append(' ').Append(table.Rows).Append(' ').Append(table.Sha256).Append('\n');
+        // A differential is named by its base and its extra files too (a full backup's name is unchanged).
+        if (manifest.Differential is { } diff)
+        {
+            text.Append("differential ").Append(diff.BaseSha256).Append('\n');
+            foreach (var table in diff.Tables.OrderBy(t => t.Name, StringComparer.Ordinal))
+                text.Append(table.Name).Append(' ').Append(table.ContextRows).Append(' ').Append(table.ContextSha256)
+                    .Append(' ').Append(table.DeletedRows).Append(' ').Append(table.DeletedSha256).Append('\n');
+        }
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))).ToLowerInvariant();
     }
 
