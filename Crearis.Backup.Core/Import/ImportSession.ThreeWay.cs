@@ -44,9 +44,12 @@ internal sealed partial class ImportSession
     private async Task OpenLedgerAsync(CancellationToken ct)
     {
         var summary = source.Summary;
+        if (summary.DifferentialBase is not null && options.Mode != ImportMode.Merge)
+            Refuse(IssueCode.DifferentialNeedsMerge, "This backup is a differential: it holds only the rows changed since its base, and is imported only as a merge.",
+                "Import it with --mode merge.");
         var recordable = options.RecordExchange && !options.DryRun && summary.ContentSha256 is not null && summary.Instance is not null;
         var wantsBase = options.Mode == ImportMode.Merge && options.ThreeWay && summary.Instance is not null;
-        if (!recordable && !wantsBase)
+        if (!recordable && !wantsBase && summary.DifferentialBase is null)
         {
             if (options.Mode == ImportMode.Merge && options.ThreeWay) NoBase("the backup names no instance (it was written by the original platform or an older version)");
             return;
@@ -56,12 +59,20 @@ internal sealed partial class ImportSession
         {
             await SyncLedger.EnsureAsync(conn, _tx, ct);
             var self = await SyncLedger.InstanceAsync(conn, _tx, ct);
+            if (summary.DifferentialBase is { } baseSha && !await SeenAsync(baseSha, ct))
+                Refuse(IssueCode.BaseUnknown,
+                    $"This backup is a differential against the backup {baseSha[..12]}…, which this database has never imported or exported; applied alone it would leave out every row that did not change since.",
+                    "Import that base (a full backup) first, or the differentials between it and this one, in order; or import a full backup instead.");
             if (wantsBase && summary.Instance == self)
                 NoBase("the backup was exported from this database");
             else if (wantsBase)
             {
                 var found = await SyncLedger.FindBaseAsync(conn, _tx, self, summary.Instance!.Value, summary.Exchanges, summary.ContentSha256, ct);
-                if (found is { } b)
+                if (found is { } other && summary.DifferentialBase is { } diffBase && other.Base.BackupSha256 != diffBase)
+                    // A differential holds what changed since its own base: compared with an older one, a row changed
+                    // by an earlier differential would look changed on both sides.
+                    NoBase("the differential's base is not the exchange whose rows this database keeps as its merge base (a chain of differentials is merged two ways after the first)");
+                else if (found is { } b)
                 {
                     _base = new BaseExchange(b.Id, b.Base, b.Tables);
                     foreach (var table in b.Tables.Where(t => _prepared.Selected.Contains(t)))
@@ -81,11 +92,21 @@ internal sealed partial class ImportSession
             if (recordable && summary.Instance != self)
                 _recording = await SyncLedger.RecordAsync(conn, _tx, summary.ContentSha256!, ExchangeDirection.Imported, summary.Instance!.Value,
                     summary.CreatedAt ?? DateTimeOffset.UtcNow, _prepared.Selected.Where(t => summary.Tables.Any(s => s.Table == t)), ct);
+            if (_recording is { } seen && summary.DifferentialBase is not null)
+            {
+                // A differential is recorded as seen (a later differential against it is accepted) but its few rows
+                // are no merge base: the base stays the last full exchange.
+                await ExecAsync($"UPDATE {SyncLedger.Schema}.sync_exchanges SET rows_kept = false WHERE id = {seen}", ct);
+                _recording = null;
+            }
             await _phases.ReleaseSavepointAsync("ledger", ct);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ReadOnlySqlTransaction)
         {
             await _phases.RollbackToSavepointAsync("ledger", ct);
+            if (summary.DifferentialBase is not null)
+                Refuse(IssueCode.BaseUnknown, $"This backup is a differential, and the sync ledger in {SyncLedger.Schema} that says whether this database has its base cannot be read ({e.MessageText}).",
+                    $"Let the importing role read and write the {SyncLedger.Schema} schema, or import a full backup.");
             _base = null;
             _recording = null;
             _report.Warnings.Add(BackupIssue.Warning(IssueCode.LedgerNotRecorded,
@@ -93,6 +114,40 @@ internal sealed partial class ImportSession
                 $"Let the importing role create and write the {SyncLedger.Schema} schema."));
         }
         if (options.Resolutions is { Count: > 0 } resolutions) await LoadResolutionsAsync(resolutions, ct);
+    }
+
+    private void Refuse(IssueCode code, string message, string fix)
+    {
+        _report.Errors.Add(BackupIssue.Error(code, message, fix, phase: BackupPhase.Validate));
+        _refused = true;
+        throw new ImportAbortedException();
+    }
+
+    /// <summary>Whether this database's ledger names the backup, exported or imported.</summary>
+    private async Task<bool> SeenAsync(string sha256, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {SyncLedger.Schema}.sync_exchanges WHERE backup_sha256 = $1)", conn, _tx);
+        cmd.Parameters.AddWithValue(sha256);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private readonly Dictionary<string, string> _tombstoneMatch = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A differential's tombstones of a table, found here through their natural key (matched with the id map); returns
+    /// how many name a row of this database. Deleted with apply-deletes after every table, children first.
+    /// </summary>
+    private async Task<long> MatchTombstonesAsync(TableModel model, string rowMatch, CancellationToken ct)
+    {
+        var found = await ScalarAsync($"SELECT count(*) FROM {Map(model.Name)} m WHERE m.line < {TombstoneLines} AND m.present", ct);
+        if (found == 0) return 0;
+        _tombstoneMatch[model.Name] = rowMatch;
+        if (options.ApplyDeletes) _deletions.Add(model.Name);
+        else
+            _report.Warnings.Add(BackupIssue.Warning(IssueCode.DeletedThereKept,
+                $"{model.Name}: {found} row(s) deleted in the backup's instance since the base are kept here.",
+                "Import with --apply-deletes to delete them as well.", model.Name));
+        return found;
     }
 
     private void NoBase(string why) => _report.Warnings.Add(BackupIssue.Warning(IssueCode.NoMergeBase,
@@ -318,7 +373,9 @@ internal sealed partial class ImportSession
         {
             At(BackupPhase.Write, model.Name);
             var key = SyncLedger.Key(model, i => "x." + Sql.Ident(model.Profile.NaturalKey[i].Column));
-            var deleted = await ExecAsync($"DELETE FROM public.{Sql.Ident(model.Name)} x USING {Gone(model.Name)} g WHERE g.del AND {key} = g.key", ct);
+            var deleted = _tombstoneMatch.TryGetValue(model.Name, out var match)
+                ? await ExecAsync($"DELETE FROM public.{Sql.Ident(model.Name)} x USING {Map(model.Name)} m WHERE m.line < {TombstoneLines} AND m.present AND {match}", ct)
+                : await ExecAsync($"DELETE FROM public.{Sql.Ident(model.Name)} x USING {Gone(model.Name)} g WHERE g.del AND {key} = g.key", ct);
             _report.Counts[model.Name] = _report.Counts[model.Name] with { Deleted = deleted };
         }
     }

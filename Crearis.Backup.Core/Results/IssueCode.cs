@@ -94,6 +94,8 @@ public readonly record struct IssueCode
     public static readonly IssueCode BaseUnknown = new("BASE_UNKNOWN");
     /// <summary>Files given to combine do not form a chain (a differential's base is not the file before it).</summary>
     public static readonly IssueCode BaseMismatch = new("BASE_MISMATCH");
+    /// <summary>A differential's tombstones name rows here that are kept (deleted only with apply-deletes).</summary>
+    public static readonly IssueCode DeletedThereKept = new("DELETED_THERE_KEPT");
     /// <summary>A differential is imported only as a merge.</summary>
     public static readonly IssueCode DifferentialNeedsMerge = new("DIFFERENTIAL_NEEDS_MERGE");
     // Encrypted backups (age v1).
