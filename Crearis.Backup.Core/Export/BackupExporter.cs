@@ -227,6 +227,21 @@ public static class BackupExporter
     /// </summary>
     internal static string RowJsonQuery(TableModel model, string? where = null)
     {
+        var order = model.Schema.PrimaryKey.Count > 0
+            ? string.Join(", ", model.Schema.PrimaryKey.Select(c => "t." + Sql.Ident(c)))
+            : string.Join(", ", model.Profile.NaturalKey.Select(k => "t." + Sql.Ident(k.Column)));
+        return $"SELECT {RowJson(model)} FROM public.{Sql.Ident(model.Name)} t{(where is null ? "" : " WHERE " + where)} ORDER BY {order}";
+    }
+
+    /// <summary>
+    /// SQL: the SHA-256 of a row (alias t) as the export writes it — what a differential compares, so a change in any
+    /// written column (a trigger-maintained cache too) makes the row changed, and nothing else does.
+    /// </summary>
+    internal static string RowHash(TableModel model) => $"sha256(convert_to(({RowJson(model)})::text, 'UTF8'))";
+
+    /// <summary>SQL: one row (alias t) as the export writes it.</summary>
+    private static string RowJson(TableModel model)
+    {
         var generated = model.Schema.Columns.Where(c => c.IsGenerated).Select(c => c.Name).ToList();
         var row = "to_jsonb(t)" + string.Concat(generated.Select(g => $" - {Sql.Literal(g)}"));
         var jsonb = model.Schema.Writable.Where(c => c.IsJsonb).Select(c => c.Name).ToList();
@@ -236,10 +251,7 @@ public static class BackupExporter
             var any = string.Join(" OR ", jsonb.Select(c => $"jsonb_typeof(t.{Sql.Ident(c)}) = 'null'"));
             row = $"CASE WHEN {any} THEN {row} || jsonb_build_object('$jsonnull', array_remove(ARRAY[{nulls}], NULL)) ELSE {row} END";
         }
-        var order = model.Schema.PrimaryKey.Count > 0
-            ? string.Join(", ", model.Schema.PrimaryKey.Select(c => "t." + Sql.Ident(c)))
-            : string.Join(", ", model.Profile.NaturalKey.Select(k => "t." + Sql.Ident(k.Column)));
-        return $"SELECT {row} FROM public.{Sql.Ident(model.Name)} t{(where is null ? "" : " WHERE " + where)} ORDER BY {order}";
+        return row;
     }
 
     private static void TryDelete(string path)

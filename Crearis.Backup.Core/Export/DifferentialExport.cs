@@ -15,8 +15,9 @@ namespace Crearis.Backup.Core.Export;
 
 /// <summary>
 /// A differential export: on the export's snapshot, each table's rows are compared by content with the rows the sync
-/// ledger kept when this database exported the base (the same normalised key and row, <see cref="SyncLedger.Key"/> and
-/// <see cref="SyncLedger.Row"/>: equal content is unchanged, whatever <c>updated_at</c> says). Written: the rows whose key
+/// ledger kept when this database exported the base: by natural key (<see cref="SyncLedger.Key"/>) and the SHA-256 of
+/// the row as the export writes it (<see cref="BackupExporter.RowHash"/>; equal content is unchanged, whatever
+/// <c>updated_at</c> says, and a trigger-maintained cache that changed makes the row changed). Written: the rows whose key
 /// is new or whose content differs (in the full export's form), one tombstone per base key no row holds any more (its
 /// natural key columns as the full export writes them), and the id and natural key of the unchanged rows the written
 /// rows and tombstones refer to (so an import can resolve their references without the rest of the table).
@@ -100,9 +101,8 @@ internal static class DifferentialExport
                 ct.ThrowIfCancellationRequested();
                 var changed = rows[model.Name] = new Part { Scratch = PartialFiles.CreateScratch(folder, name) };
                 var key = SyncLedger.Key(model, i => "t." + Sql.Ident(model.Profile.NaturalKey[i].Column));
-                var row = SyncLedger.Row(SyncLedger.BaseColumns(model).Select(c => (c, "t." + Sql.Ident(c.Name))));
                 var inBase = $"{SyncLedger.Schema}.sync_base_rows b WHERE b.exchange_id = {baseExchange.Exchange} AND b.table_name = {Sql.Literal(model.Name)}";
-                var where = $"NOT EXISTS (SELECT 1 FROM {inBase} AND b.key = {key} AND b.row = {row})";
+                var where = $"NOT EXISTS (SELECT 1 FROM {inBase} AND b.key = {key} AND b.content = {BackupExporter.RowHash(model)})";
                 await foreach (var json in ReadAsync(conn, tx, BackupExporter.RowJsonQuery(model, where), ct))
                 {
                     await changed.AddAsync(json, ct);

@@ -71,9 +71,11 @@ internal sealed partial class ImportSession
         // One pass, one key lookup per column and row (every key of every row expanded and grouped cost more than
         // the COPY itself); only the table's columns matter to what is written.
         var columns = model.Schema.Columns.Select(c => c.Name).ToList();
+        // A differential's context rows (negative lines) carry only ids and keys: what the table carries is what its
+        // rows carry (a table with none but context rows carries only those columns, and writes nothing).
         var holding = string.Concat(columns.Select(c =>
             $", count(*) FILTER (WHERE s.doc ? {Sql.Literal(c)} OR (jsonb_typeof(s.doc -> '$ref') = 'object' AND s.doc -> '$ref' ? {Sql.Literal(c)}))"));
-        await using (var keysCmd = new NpgsqlCommand($"SELECT count(*){holding} FROM {Stage(model.Name)} s WHERE s.line > 0", conn, _tx))
+        await using (var keysCmd = new NpgsqlCommand($"SELECT count(*){holding} FROM {Stage(model.Name)} s{(total > 0 ? " WHERE s.line > 0" : "")}", conn, _tx))
         await using (var keysReader = await keysCmd.ExecuteReaderAsync(ct))
         {
             await keysReader.ReadAsync(ct);

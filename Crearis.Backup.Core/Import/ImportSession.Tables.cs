@@ -66,6 +66,14 @@ internal sealed partial class ImportSession
         _tracker.Report(BackupPhase.Map, name, total, total, write ? 0 : total);
 
         if (!write) return;
+        if (total == 0 && source.Summary.DifferentialBase is not null)
+        {
+            // A differential without changed rows in this table: nothing to write, only its tombstones to match.
+            _report.Counts[name] = new TableCounts { DeletedThere = await MatchTombstonesAsync(model, id is null ? match : $"x.{Sql.Ident(id)} = m.dst", ct) };
+            _written.Add(name);
+            _tracker.Report(BackupPhase.Write, name, 0, 0, 0);
+            return;
+        }
 
         // Values to write, references translated; deferred references wait for the late-seeding pass.
         var carried = Staged(name).Carried;

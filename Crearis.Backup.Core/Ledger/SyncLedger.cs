@@ -118,6 +118,14 @@ public static class SyncLedger
                 key jsonb NOT NULL,
                 row jsonb NOT NULL);
             CREATE INDEX IF NOT EXISTS sync_base_rows_exchange ON {Schema}.sync_base_rows (exchange_id, table_name);
+            -- An export's rows carry the SHA-256 of each row as written (what a differential compares); NULL for an
+            -- import's rows and for exports made before differentials.
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                               WHERE table_schema = '{Schema}' AND table_name = 'sync_base_rows' AND column_name = 'content') THEN
+                    ALTER TABLE {Schema}.sync_base_rows ADD COLUMN content bytea;
+                END IF;
+            END $$;
             """, ct);
     }
 
