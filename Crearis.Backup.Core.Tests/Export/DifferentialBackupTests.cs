@@ -183,4 +183,20 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
             got.Should().Equal(want, $"table {table.Name} row for row");
         }
     }
+
+    [Fact]
+    public async Task A_changed_tombstone_or_context_file_and_a_missing_one_fail_verification()
+    {
+        var x = await BaseThenEditAsync();
+        var d = await ExportAsync(a.ConnectionString, File("d.tar.gz"), new ExportOptions { Base = x });
+
+        var tombstone = await RewriteMemberAsync(d, File("t.tar.gz"), "tables/tags.deleted.jsonl", t => t.Replace("tag-gone", "tag-stays"));
+        var context = await RewriteMemberAsync(d, File("c.tar.gz"), "tables/projects.context.jsonl", t => t + "{\"id\": 999999}\n");
+        var manifest = await RewriteMemberAsync(d, File("m.tar.gz"), "manifest.json", m => m.Replace("tables/tags.deleted.jsonl", "tables/other.deleted.jsonl"));
+
+        (await CrearisBackupReader.VerifyAsync(tombstone)).Issues.Should().Contain(i => i.Code == IssueCode.BadChecksum && i.Key == "tables/tags.deleted.jsonl");
+        (await CrearisBackupReader.VerifyAsync(context)).Issues.Should().Contain(i => i.Code == IssueCode.BadChecksum && i.Key == "tables/projects.context.jsonl");
+        (await CrearisBackupReader.VerifyAsync(manifest)).Issues.Should().Contain(i => i.Code == IssueCode.BadManifest);
+        (await ImportAsync(_b, tombstone, new ImportOptions(ImportMode.Merge, ApplyDeletes: true))).Outcome.Should().Be(ImportOutcome.Refused);
+    }
 }
