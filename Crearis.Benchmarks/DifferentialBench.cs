@@ -30,20 +30,35 @@ internal sealed partial class Bench
         var x = await BackupExporter.ExportAsync(sourceCs, basePath, new ExportOptions(Description: "benchmark: differential base"), ct: ct);
         if (!x.Succeeded) throw new BenchException("base export failed: " + string.Join("; ", x.Issues));
 
+        // About 1% of all rows changed (spread over users, events, posts and locations) and 0.1% deleted (from the
+        // leaf tables), picked by a hash of the id or row, so the same rows every run.
         long updated = 0, deleted = 0;
         await using (var conn = new NpgsqlConnection(sourceCs))
         {
             await conn.OpenAsync(ct);
+            async Task<long> CountAsync(IEnumerable<string> tables)
+            {
+                long n = 0;
+                foreach (var table in tables)
+                {
+                    await using var count = new NpgsqlCommand($"SELECT count(*) FROM public.\"{table}\"", conn);
+                    n += (long)(await count.ExecuteScalarAsync(ct))!;
+                }
+                return n;
+            }
+            var total = x.TotalRows;
+            var changeShare = Math.Min(10000, 100L * total / Math.Max(1, await CountAsync(ChangedColumns.Select(c => c.Table))));
+            var deleteShare = Math.Min(10000, 10L * total / Math.Max(1, await CountAsync(DeletedFrom)));
             foreach (var (table, column) in ChangedColumns)
             {
                 await using var cmd = new NpgsqlCommand(
-                    $"UPDATE public.\"{table}\" SET \"{column}\" = \"{column}\" || ' (diff)' WHERE id % 100 = 7 AND \"{column}\" IS NOT NULL", conn) { CommandTimeout = 0 };
+                    $"UPDATE public.\"{table}\" SET \"{column}\" = \"{column}\" || ' (diff)' WHERE abs(hashtext(id::text)) % 10000 < {changeShare} AND \"{column}\" IS NOT NULL", conn) { CommandTimeout = 0 };
                 updated += await cmd.ExecuteNonQueryAsync(ct);
             }
             foreach (var table in DeletedFrom)
             {
                 await using var cmd = new NpgsqlCommand(
-                    $"DELETE FROM public.\"{table}\" t WHERE abs(hashtext(t::text)) % 1000 = 0", conn) { CommandTimeout = 0 };
+                    $"DELETE FROM public.\"{table}\" t WHERE abs(hashtext(t::text)) % 10000 < {deleteShare}", conn) { CommandTimeout = 0 };
                 deleted += await cmd.ExecuteNonQueryAsync(ct);
             }
         }

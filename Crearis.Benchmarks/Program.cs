@@ -438,11 +438,6 @@ internal sealed partial class Bench(BenchOptions options) : IAsyncDisposable
         if (options.Conflicts && imported.Result is not null)
             conflictRun = await MeasureConflictsAsync(sourceCs, targetCs, Path.Combine(Path.GetDirectoryName(backupFile)!, "conflicts.tar.gz"), exported.TotalRows, ct);
 
-        // ------------------------------------------------------------ 4d. differential backups (--differential)
-        DifferentialRun? differentialRun = null;
-        if (options.Differential)
-            differentialRun = await MeasureDifferentialAsync(sourceCs, Path.GetDirectoryName(backupFile)!, ct);
-
         // ------------------------------------------------------------ 5. pg_dump / pg_restore
         Log("pg_dump --data-only -Fc ...");
         var dump = await _tools.RunAsync("pg_dump", [
@@ -462,6 +457,12 @@ internal sealed partial class Bench(BenchOptions options) : IAsyncDisposable
         NoteWarnings("pg_restore", restore.StdErr);
         Log("The platform's link triggers, replayed on the pg_restore copy (rolled back) ...");
         _floor = await TriggerFloorAsync(pgRestoreCs, ct);
+
+        // ------------------------------------------------------------ 5b. differential backups (--differential)
+        // After pg_dump and pg_restore: it changes the source, whose counts the checks compare with both targets.
+        DifferentialRun? differentialRun = null;
+        if (options.Differential)
+            differentialRun = await MeasureDifferentialAsync(sourceCs, Path.GetDirectoryName(backupFile)!, ct);
 
         // ------------------------------------------------------------ 6. checks and report
         var targetCounts = await CountRowsAsync(targetCs, ct);

@@ -33,9 +33,11 @@ internal static class DifferentialExport
         var file = Path.GetFileName(basePath);
         if (!File.Exists(basePath))
             return (null, [BackupIssue.Error(IssueCode.NotFound, $"The base {basePath} does not exist.", "Name the full backup this database exported earlier with --base.")]);
-        var verified = await CrearisBackupReader.VerifyAsync(basePath, ct, keys: keys);
-        if (!verified.IsValid || verified.Manifest is null) return (null, verified.Issues);
-        var sha = SyncLedger.ContentSha256(verified.Manifest);
+        // Only its manifest is read: the base's rows come from this database's ledger, and a changed manifest names
+        // another backup (its content SHA-256), which the ledger then does not know.
+        var (manifest, issues) = await CrearisBackupReader.ReadManifestAsync(basePath, ct, keys: keys);
+        if (manifest is null) return (null, issues);
+        var sha = SyncLedger.ContentSha256(manifest);
         await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{SyncLedger.Schema}.sync_exchanges') IS NOT NULL", conn, tx))
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!) return (null, [Unknown(file, "this database keeps no sync ledger")]);
         await using var cmd = new NpgsqlCommand(

@@ -110,6 +110,48 @@ public static class CrearisBackupReader
         return new(issues.Count == 0, manifest, issues);
     }
 
+    /// <summary>
+    /// Only the manifest, checked (the table files are passed over, not read): enough to name a backup by its content
+    /// SHA-256 — a differential's base, whose rows come from the ledger, never from the file.
+    /// </summary>
+    public static async Task<(BackupManifest? Manifest, IReadOnlyList<BackupIssue> Issues)> ReadManifestAsync(string path, CancellationToken ct = default,
+        BackupLimits? limits = null, BackupKeys? keys = null)
+    {
+        limits ??= BackupLimits.Default;
+        var file = Path.GetFileName(path);
+        try
+        {
+            await using var archive = Entries.Open(path, limits, keys);
+            while (await archive.NextAsync(ct) is { } next)
+            {
+                if (next.Name != BackupManifest.FileName) continue;
+                var (manifest, problem) = await ManifestRules.ReadAsync(next.Data, file, limits, ct);
+                if (problem is not null) return (null, [problem]);
+                if (manifest!.Format != BackupManifest.FormatName || manifest.FormatVersion != BackupManifest.CurrentVersion)
+                    return (null, [BackupIssue.Error(IssueCode.UnsupportedVersion,
+                        $"{file} is format '{manifest.Format}' version {manifest.FormatVersion}; this tool reads version {BackupManifest.CurrentVersion}.",
+                        "Use the version of Crearis Backup Admin that wrote it.")]);
+                var issues = ManifestRules.Check(manifest, file, limits);
+                return issues.Count > 0 ? (null, issues) : (manifest, []);
+            }
+        }
+        catch (BackupFileException e)
+        {
+            return (null, [e.Issue]);
+        }
+        catch (TarGuardException e)
+        {
+            return (null, [TarGuard.Refusal(e, file).Issue]);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException)
+        {
+            return (null, [BackupIssue.Error(IssueCode.CorruptArchive, $"{file} is not a readable .tar.gz ({e.Message}).",
+                "Check that the file was copied completely; export again if it was cut off.")]);
+        }
+        return (null, [BackupIssue.Error(IssueCode.MissingManifest, $"{file} has no manifest.json, so it is not a Crearis backup (version 2).",
+            "Choose a backup made by Crearis Backup Admin.")]);
+    }
+
     /// <summary>Opens a verified backup for reading rows.</summary>
     public static IBackupSource Open(string path, BackupManifest manifest, BackupLimits? limits = null, BackupKeys? keys = null) =>
         new Source(path, manifest, limits ?? BackupLimits.Default, keys);
