@@ -142,9 +142,13 @@ internal static class DifferentialExport
                     more = true;
                     var parts = new[] { $"{Sql.Literal(id)}, to_jsonb(t.{Sql.Ident(id)})" }.Concat(model.Profile.NaturalKey.Where(k => k.Column != id)
                         .Select(k => $"{Sql.Literal(k.Column)}, to_jsonb(t.{Sql.Ident(k.Column)})"));
+                    // Integer ids are looked up through the primary key; others compared as text.
+                    var numeric = model.Schema.Column(id)!.Type is "integer" or "bigint" or "smallint";
+                    var ids = numeric ? ask.Select(v => long.TryParse(v, out var n) ? n : (long?)null).OfType<long>().ToArray() : (object)ask;
+                    var match = numeric ? $"t.{Sql.Ident(id)} = ANY(@ids)" : $"t.{Sql.Ident(id)}::text = ANY(@ids)";
                     var sql = $"SELECT jsonb_build_object({string.Join(", ", parts)}) FROM public.{Sql.Ident(model.Name)} t " +
-                              $"WHERE t.{Sql.Ident(id)}::text = ANY(@ids) ORDER BY t.{Sql.Ident(id)}";
-                    await foreach (var json in ReadAsync(conn, tx, sql, ct, ask))
+                              $"WHERE {match} ORDER BY t.{Sql.Ident(id)}";
+                    await foreach (var json in ReadAsync(conn, tx, sql, ct, ids))
                     {
                         await context[model.Name].AddAsync(json, ct);
                         using var doc = JsonDocument.Parse(json);
@@ -193,7 +197,7 @@ internal static class DifferentialExport
         : $"b.key -> {i}";
 
     private static async IAsyncEnumerable<string> ReadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string query,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, string[]? ids = null)
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, object? ids = null)
     {
         await using var cmd = new NpgsqlCommand(query, conn, tx) { CommandTimeout = 0 };
         if (ids is not null) cmd.Parameters.AddWithValue("ids", ids);
