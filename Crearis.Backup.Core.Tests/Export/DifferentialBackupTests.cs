@@ -199,4 +199,27 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
         (await CrearisBackupReader.VerifyAsync(manifest)).Issues.Should().Contain(i => i.Code == IssueCode.BadManifest);
         (await ImportAsync(_b, tombstone, new ImportOptions(ImportMode.Merge, ApplyDeletes: true))).Outcome.Should().Be(ImportOutcome.Refused);
     }
+
+    [Fact]
+    public async Task A_tombstone_for_a_row_changed_here_since_the_base_is_a_conflict_the_policy_or_a_decision_settles()
+    {
+        var x = await BaseThenEditAsync();
+        (await ImportAsync(_b, x, new ImportOptions(ImportMode.NewOnly))).Outcome.Should().Be(ImportOutcome.Applied);
+        await ExecuteAsync(_b, "UPDATE tags SET description = 'edited in B' WHERE name = 'tag-gone'");
+        var d = await ExportAsync(a.ConnectionString, File("d.tar.gz"), new ExportOptions { Base = x });
+
+        var undecided = await ImportAsync(_b, d, new ImportOptions(ImportMode.Merge, ApplyDeletes: true));
+        var kept = await ImportAsync(_b, d, new ImportOptions(ImportMode.Merge, ApplyDeletes: true, OnConflict: ConflictPolicy.KeepTarget));
+        var stillThere = await ScalarAsync(_b, "SELECT description FROM tags WHERE name = 'tag-gone'");
+        var taken = await ImportAsync(_b, d, new ImportOptions(ImportMode.Merge, ApplyDeletes: true,
+            Resolutions: [new ConflictResolution("tags", "tag-gone", null, ConflictTake.Backup)]));
+
+        undecided.Outcome.Should().Be(ImportOutcome.Conflicts, string.Join("\n", undecided.Errors));
+        undecided.Conflicts.Select(c => (c.Table, c.Key, c.Column, c.Kind)).Should().Equal(("tags", "tag-gone", (string?)null, ConflictKind.ChangedHereDeletedThere));
+        kept.Outcome.Should().Be(ImportOutcome.Applied, string.Join("\n", kept.Errors));
+        kept.Tables["project_members"].Deleted.Should().Be(1, "the untouched deleted rows go with apply-deletes");
+        stillThere.Should().Be("edited in B");
+        taken.Outcome.Should().Be(ImportOutcome.Applied, string.Join("\n", taken.Errors));
+        (await ScalarAsync(_b, "SELECT count(*) FROM tags WHERE name = 'tag-gone'")).Should().Be(0L);
+    }
 }

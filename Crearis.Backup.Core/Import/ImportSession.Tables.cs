@@ -69,7 +69,8 @@ internal sealed partial class ImportSession
         if (total == 0 && source.Summary.DifferentialBase is not null)
         {
             // A differential without changed rows in this table: nothing to write, only its tombstones to match.
-            _report.Counts[name] = new TableCounts { DeletedThere = await MatchTombstonesAsync(model, id is null ? match : $"x.{Sql.Ident(id)} = m.dst", ct) };
+            var (gone, goneConflicts) = await MatchTombstonesAsync(model, id is null ? match : $"x.{Sql.Ident(id)} = m.dst", ct);
+            _report.Counts[name] = new TableCounts { DeletedThere = gone, Conflicts = goneConflicts };
             _written.Add(name);
             _tracker.Report(BackupPhase.Write, name, 0, 0, 0);
             return;
@@ -171,7 +172,10 @@ internal sealed partial class ImportSession
             }
         }
         if (source.Summary.DifferentialBase is not null)
-            counts = counts with { DeletedThere = await MatchTombstonesAsync(model, id is null ? match : $"x.{Sql.Ident(id)} = m.dst", ct) };
+        {
+            var (gone, goneConflicts) = await MatchTombstonesAsync(model, id is null ? match : $"x.{Sql.Ident(id)} = m.dst", ct);
+            counts = counts with { DeletedThere = gone, Conflicts = counts.Conflicts + goneConflicts };
+        }
         await RecordBaseRowsAsync(model, writable, ct);
         _written.Add(name);
         await RefreshStatisticsAsync(name, inserted + updated, ct);

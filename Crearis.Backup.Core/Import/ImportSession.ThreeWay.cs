@@ -133,21 +133,41 @@ internal sealed partial class ImportSession
 
     private readonly Dictionary<string, string> _tombstoneMatch = new(StringComparer.Ordinal);
 
+    private static string Tombstones(string table) => Sql.Ident("_tomb_" + table);
+
     /// <summary>
-    /// A differential's tombstones of a table, found here through their natural key (matched with the id map); returns
-    /// how many name a row of this database. Deleted with apply-deletes after every table, children first.
+    /// A differential's tombstones of a table, found here through their natural key (matched with the id map). With a
+    /// merge base, a row changed here since the base is a conflict (changed here, deleted there) that a decision or the
+    /// policy settles; the others are deleted with apply-deletes (after every table, children first), listed otherwise.
+    /// Returns the unchanged ones found and the conflicts.
     /// </summary>
-    private async Task<long> MatchTombstonesAsync(TableModel model, string rowMatch, CancellationToken ct)
+    private async Task<(long DeletedThere, long Conflicts)> MatchTombstonesAsync(TableModel model, string rowMatch, CancellationToken ct)
     {
-        var found = await ScalarAsync($"SELECT count(*) FROM {Map(model.Name)} m WHERE m.line < {TombstoneLines} AND m.present", ct);
-        if (found == 0) return 0;
-        _tombstoneMatch[model.Name] = rowMatch;
-        if (options.ApplyDeletes) _deletions.Add(model.Name);
-        else
+        var name = model.Name;
+        var changed = HasBase(name)
+            ? $"(b.key IS NOT NULL AND {ChangedSince(SyncLedger.BaseColumns(model), c => "x." + Sql.Ident(c.Name), "b")})"
+            : "false";
+        var baseJoin = HasBase(name) ? $" LEFT JOIN {BaseRows(name)} b ON b.key = m.bkey" : "";
+        await ExecAsync($"CREATE TEMP TABLE {Tombstones(name)} ON COMMIT DROP AS SELECT m.line, {changed} AS changed, NULL::text AS take, false AS del " +
+                        $"FROM {Map(name)} m JOIN public.{Sql.Ident(name)} x ON {rowMatch}{baseJoin} WHERE m.line < {TombstoneLines} AND m.present", ct);
+        if (_hasResolutions)
+            await ExecAsync($"UPDATE {Tombstones(name)} h SET take = r.take FROM {Map(name)} m, _resolutions r " +
+                            $"WHERE h.changed AND m.line = h.line AND r.table_name = {Sql.Literal(name)} AND r.column_name = '' AND r.key = {KeyText(model, "m")}", ct);
+        await MarkResolutionsUsedAsync(model, Tombstones(name), "m", $"JOIN {Map(name)} m ON m.line = h.line", "h.changed", ct);
+        var applyDeletes = options.ApplyDeletes ? "true" : "false";
+        await ExecAsync($"UPDATE {Tombstones(name)} SET del = CASE WHEN changed THEN coalesce(take, {Sql.Literal(PolicyTake)}) = 'backup' ELSE {applyDeletes} END", ct);
+        await ListRowConflictsAsync(model, ConflictKind.ChangedHereDeletedThere,
+            $"SELECT {KeyText(model, "m")}, h.take FROM {Tombstones(name)} h JOIN {Map(name)} m ON m.line = h.line WHERE h.changed ORDER BY m.line", ct);
+        _report.Undecided += await UndecidedRowConflictsAsync(Tombstones(name), ct);
+        var unchanged = await ScalarAsync($"SELECT count(*) FROM {Tombstones(name)} WHERE NOT changed", ct);
+        var conflicts = await ScalarAsync($"SELECT count(*) FROM {Tombstones(name)} WHERE changed", ct);
+        _tombstoneMatch[name] = rowMatch;
+        if (await ScalarAsync($"SELECT count(*) FROM {Tombstones(name)} WHERE del", ct) > 0) _deletions.Add(name);
+        if (unchanged > 0 && !options.ApplyDeletes)
             _report.Warnings.Add(BackupIssue.Warning(IssueCode.DeletedThereKept,
-                $"{model.Name}: {found} row(s) deleted in the backup's instance since the base are kept here.",
-                "Import with --apply-deletes to delete them as well.", model.Name));
-        return found;
+                $"{name}: {unchanged} row(s) deleted in the backup's instance since the base are kept here.",
+                "Import with --apply-deletes to delete them as well.", name));
+        return (unchanged, conflicts);
     }
 
     private void NoBase(string why) => _report.Warnings.Add(BackupIssue.Warning(IssueCode.NoMergeBase,
@@ -374,7 +394,7 @@ internal sealed partial class ImportSession
             At(BackupPhase.Write, model.Name);
             var key = SyncLedger.Key(model, i => "x." + Sql.Ident(model.Profile.NaturalKey[i].Column));
             var deleted = _tombstoneMatch.TryGetValue(model.Name, out var match)
-                ? await ExecAsync($"DELETE FROM public.{Sql.Ident(model.Name)} x USING {Map(model.Name)} m WHERE m.line < {TombstoneLines} AND m.present AND {match}", ct)
+                ? await ExecAsync($"DELETE FROM public.{Sql.Ident(model.Name)} x USING {Tombstones(model.Name)} h JOIN {Map(model.Name)} m ON m.line = h.line WHERE h.del AND {match}", ct)
                 : await ExecAsync($"DELETE FROM public.{Sql.Ident(model.Name)} x USING {Gone(model.Name)} g WHERE g.del AND {key} = g.key", ct);
             _report.Counts[model.Name] = _report.Counts[model.Name] with { Deleted = deleted };
         }
