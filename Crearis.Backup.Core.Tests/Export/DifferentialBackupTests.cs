@@ -27,7 +27,10 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
         var events = await ColumnAsync(a.ConnectionString, "SELECT xmlid FROM events ORDER BY id LIMIT 3");
         (_event1, _event2, _event3) = (events[0], events[1], events[2]);
         // Tags nothing links to: one side can delete them.
-        await ExecuteAsync(a.ConnectionString, "INSERT INTO tags (name, description) VALUES ('tag-gone', 'deleted after the base'), ('tag-stays', 'untouched')");
+        await ExecuteAsync(a.ConnectionString, $"""
+            INSERT INTO tags (name, description) VALUES ('tag-gone', 'deleted after the base'), ('tag-stays', 'untouched');
+            INSERT INTO events_tags (event_id, tag_id) SELECT e.id, t.id FROM events e, tags t WHERE e.xmlid = '{_event1}' AND t.name = 'tag-gone';
+            """);
     }
 
     public async Task DisposeAsync()
@@ -60,6 +63,7 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
             UPDATE events SET name = 'Neuer Titel' WHERE xmlid = '{_event1}';
             UPDATE events SET name = name, updated_at = updated_at WHERE xmlid = '{_event3}';
             INSERT INTO tags (name, description) VALUES ('tag-new', 'after the base');
+            DELETE FROM events_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'tag-gone');
             DELETE FROM tags WHERE name = 'tag-gone';
             INSERT INTO events_tags (event_id, tag_id) SELECT e.id, t.id FROM events e, tags t WHERE e.xmlid = '{_event2}' AND t.name = 'tag-new';
             DELETE FROM project_members WHERE (project_id, user_id) = (SELECT project_id, user_id FROM project_members ORDER BY project_id, user_id LIMIT 1);
@@ -93,7 +97,11 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
         (await LinesAsync(result.File!, "tables/events_tags.jsonl")).Should().ContainSingle();
         manifest.Tables.Where(t => t.Name is not ("users" or "events" or "tags" or "events_tags")).Should().OnlyContain(t => t.Rows == 0,
             "no other row changed");
-        manifest.Differential.Tables.Where(t => t.Name is not ("tags" or "project_members")).Should().OnlyContain(t => t.DeletedRows == 0);
+        manifest.Differential.Tables.Where(t => t.Name is not ("tags" or "project_members" or "events_tags")).Should().OnlyContain(t => t.DeletedRows == 0);
+        // The link deleted with its tag names the tag by the id it had, as the tag's tombstone does.
+        var link = (await LinesAsync(result.File!, "tables/events_tags.deleted.jsonl")).Should().ContainSingle().Subject;
+        var tag = (await LinesAsync(result.File!, "tables/tags.deleted.jsonl")).Single();
+        link.GetProperty("tag_id").GetRawText().Should().Be(tag.GetProperty("id").GetRawText());
         manifest.Differential.Tables.Single(t => t.Name == "project_members").DeletedRows.Should().Be(1);
         // The unchanged project and user the removed member's key names are identified (id and natural key only).
         var member = await LinesAsync(result.File!, "tables/project_members.deleted.jsonl");
@@ -126,6 +134,7 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
         applied.Outcome.Should().Be(ImportOutcome.Applied, string.Join("\n", applied.Errors));
         applied.Tables["tags"].Deleted.Should().Be(1);
         applied.Tables["project_members"].Deleted.Should().Be(1);
+        applied.Tables["events_tags"].Deleted.Should().Be(1, "the link deleted with its tag resolves through the tag's tombstone");
         CanonicalContent.ShouldEqual(await CanonicalContent.ReadAsync(_b), await CanonicalContent.ReadAsync(a.ConnectionString));
     }
 

@@ -117,7 +117,9 @@ internal static class DifferentialExport
                 }
 
                 var gone = deleted[model.Name] = new Part { Scratch = PartialFiles.CreateScratch(folder, name) };
-                var columns = string.Join(", ", model.Profile.NaturalKey.Select((k, i) => $"{Sql.Literal(k.Column)}, {KeyValue(model.Schema.Column(k.Column)!, i)}"));
+                // The natural key, and the id the row had (so a child deleted with it resolves its reference to it).
+                var columns = string.Join(", ", model.Profile.NaturalKey.Select((k, i) => $"{Sql.Literal(k.Column)}, {KeyValue(model.Schema.Column(k.Column)!, i)}")
+                    .Concat(model.IdColumn is { } rowId && model.Profile.NaturalKey.All(k => k.Column != rowId) ? [$"{Sql.Literal(rowId)}, b.row_id"] : []));
                 var tombstones = $"SELECT jsonb_build_object({columns}) FROM {inBase} AND NOT EXISTS (SELECT 1 FROM public.{Sql.Ident(model.Name)} t WHERE {key} = b.key) ORDER BY b.key";
                 await foreach (var json in ReadAsync(conn, tx, tombstones, ct))
                 {

@@ -67,8 +67,9 @@ internal sealed class ExportLedger : IAsyncDisposable
         var row = SyncLedger.Row(SyncLedger.BaseColumns(model).Select(c => (c, "t." + Sql.Ident(c.Name))));
         // With the hash of the row as written: a later differential against this export compares it.
         await using var cmd = new NpgsqlCommand(
-            $"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row, content) " +
-            $"SELECT {_exchange}, {Sql.Literal(model.Name)}, {key}, {row}, {Export.BackupExporter.RowHash(model)} FROM public.{Sql.Ident(model.Name)} t", _conn, _tx)
+            $"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row, content, row_id) " +
+            $"SELECT {_exchange}, {Sql.Literal(model.Name)}, {key}, {row}, {Export.BackupExporter.RowHash(model)}, " +
+            $"{(model.IdColumn is { } id ? $"to_jsonb(t.{Sql.Ident(id)})" : "NULL")} FROM public.{Sql.Ident(model.Name)} t", _conn, _tx)
         { CommandTimeout = 0 };
         await cmd.ExecuteNonQueryAsync(ct);
     }

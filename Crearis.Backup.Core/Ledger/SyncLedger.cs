@@ -118,12 +118,17 @@ public static class SyncLedger
                 key jsonb NOT NULL,
                 row jsonb NOT NULL);
             CREATE INDEX IF NOT EXISTS sync_base_rows_exchange ON {Schema}.sync_base_rows (exchange_id, table_name);
-            -- An export's rows carry the SHA-256 of each row as written (what a differential compares); NULL for an
+            -- An export's rows carry the SHA-256 of each row as written (what a differential compares) and the row's id
+            -- as written (a differential's tombstone names it, so rows deleted with their parent resolve); NULL for an
             -- import's rows and for exports made before differentials.
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM information_schema.columns
                                WHERE table_schema = '{Schema}' AND table_name = 'sync_base_rows' AND column_name = 'content') THEN
                     ALTER TABLE {Schema}.sync_base_rows ADD COLUMN content bytea;
+                END IF;
+                IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                               WHERE table_schema = '{Schema}' AND table_name = 'sync_base_rows' AND column_name = 'row_id') THEN
+                    ALTER TABLE {Schema}.sync_base_rows ADD COLUMN row_id jsonb;
                 END IF;
             END $$;
             """, ct);
