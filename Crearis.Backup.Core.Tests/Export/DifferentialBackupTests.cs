@@ -231,4 +231,25 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
         taken.Outcome.Should().Be(ImportOutcome.Applied, string.Join("\n", taken.Errors));
         (await ScalarAsync(_b, "SELECT count(*) FROM tags WHERE name = 'tag-gone'")).Should().Be(0L);
     }
+
+    [Fact]
+    public async Task An_encrypted_base_is_opened_with_its_keys_and_combine_reads_encrypted_files()
+    {
+        // An X25519 identity: a passphrase's scrypt would cost seconds per opening.
+        using var identity = Crearis.Backup.Core.Encryption.AgeIdentity.Generate();
+        var encryption = new Crearis.Backup.Core.Encryption.BackupEncryption([identity.Recipient]);
+        var keys = new Crearis.Backup.Core.Encryption.BackupKeys([identity]);
+        var x = await ExportAsync(a.ConnectionString, File("x.tar.gz.age"), new ExportOptions(Encryption: encryption));
+        await ExecuteAsync(a.ConnectionString, $"UPDATE users SET username = 'renamed-in-a' WHERE sysmail = '{_user1}'");
+
+        var withoutKeys = await BackupExporter.ExportAsync(a.ConnectionString, File("d0.tar.gz"), new ExportOptions { Base = x });
+        var d = await ExportAsync(a.ConnectionString, File("d.tar.gz.age"), new ExportOptions(Encryption: encryption) { Base = x, BaseKeys = keys });
+        var combined = await BackupCombiner.CombineAsync(x, [d], File("combined.tar.gz"), keys);
+
+        withoutKeys.Succeeded.Should().BeFalse();
+        withoutKeys.Issues.Should().Contain(i => i.Code == IssueCode.KeyRequired);
+        (await CrearisBackupReader.VerifyAsync(d, keys: keys)).Manifest!.Tables.Single(t => t.Name == "users").Rows.Should().Be(1);
+        combined.Succeeded.Should().BeTrue(string.Join("\n", combined.Issues));
+        (await ReadMemberAsync(combined.File!, "tables/users.jsonl")).Should().Contain("renamed-in-a");
+    }
 }
