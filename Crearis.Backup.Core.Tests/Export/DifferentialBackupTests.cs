@@ -252,4 +252,34 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
         combined.Succeeded.Should().BeTrue(string.Join("\n", combined.Issues));
         (await ReadMemberAsync(combined.File!, "tables/users.jsonl")).Should().Contain("renamed-in-a");
     }
+
+    [Fact]
+    public async Task Rows_whose_key_repeats_go_as_a_group_and_combine_still_equals_a_full_export()
+    {
+        // Interactions without user or project: the natural key (user, project, name, time) repeats.
+        await ExecuteAsync(a.ConnectionString, """
+            INSERT INTO interactions (user_id, project_id, name, "timestamp", status_id, subject)
+            SELECT NULL, NULL, n, '2026-01-01 10:00', (SELECT min(status_id) FROM interactions), s
+            FROM (VALUES ('dup-a', 'one'), ('dup-a', 'two'), ('dup-b', 'one'), ('dup-b', 'two'), ('dup-c', 'one'), ('dup-c', 'two')) v(n, s);
+            """);
+        var x = await ExportAsync(a.ConnectionString, File("x.tar.gz"));
+        await ExecuteAsync(a.ConnectionString, """
+            UPDATE interactions SET subject = 'changed' WHERE name = 'dup-a' AND subject = 'two';
+            DELETE FROM interactions WHERE name = 'dup-b' AND subject = 'two';
+            DELETE FROM interactions WHERE name = 'dup-c';
+            """);
+
+        var d = await ExportAsync(a.ConnectionString, File("d.tar.gz"), new ExportOptions { Base = x });
+        var full = await ExportAsync(a.ConnectionString, File("full.tar.gz"));
+        var combined = await BackupCombiner.CombineAsync(x, [d], File("combined.tar.gz"));
+
+        (await LinesAsync(d, "tables/interactions.jsonl")).Select(r => (r.GetProperty("name").GetString(), r.GetProperty("subject").GetString()))
+            .Should().BeEquivalentTo(new[] { ("dup-a", "one"), ("dup-a", "changed"), ("dup-b", "one") }, "a changed group goes whole");
+        // One tombstone per deleted row (each with the id it had); dup-b lost a row but keeps its key: its group is written.
+        (await LinesAsync(d, "tables/interactions.deleted.jsonl")).Select(r => r.GetProperty("name").GetString()).Should().Equal("dup-c", "dup-c");
+        combined.Succeeded.Should().BeTrue(string.Join("\n", combined.Issues));
+        var want = (await ReadMemberAsync(full, "tables/interactions.jsonl")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal);
+        var got = (await ReadMemberAsync(combined.File!, "tables/interactions.jsonl")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal);
+        got.Should().Equal(want);
+    }
 }

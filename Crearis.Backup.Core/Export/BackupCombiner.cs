@@ -13,8 +13,9 @@ namespace Crearis.Backup.Core.Export;
 /// <summary>
 /// Rebuilds a full backup from a full base and a chain of differentials: each differential must name the file before it
 /// (by content SHA-256) as its base. Per table, the base's rows are taken, a differential's tombstones remove rows by
-/// natural key and its rows replace (or add) rows by natural key; rows are written ordered by a numeric id where every
-/// row has one (the full export's order). The manifest is the last differential's, as a full backup.
+/// natural key and its rows replace (or add) rows by natural key — where a key may repeat, the differential holds all
+/// the key's rows and they replace the group; rows are written ordered by a numeric id where every row has one (the
+/// full export's order). The manifest is the last differential's, as a full backup.
 /// </summary>
 public static class BackupCombiner
 {
@@ -71,24 +72,28 @@ public static class BackupCombiner
                         using var doc = JsonDocument.Parse(json);
                         return string.Join('\u001f', table.NaturalKey.Select(k => KeyPart(doc.RootElement, k, timestamps.Contains(k))));
                     }
-                    var rows = new Dictionary<string, string>(StringComparer.Ordinal);
+                    // Rows by key; a key that may repeat (a NULL part) holds a group, which a differential replaces whole.
+                    var rows = new Dictionary<string, List<string>>(StringComparer.Ordinal);
                     var order = new List<string>();
                     await foreach (var row in sources[0].ReadRowsAsync(table.Name, ct))
                     {
                         var key = KeyOf(row.Json);
-                        if (rows.TryAdd(key, row.Json)) order.Add(key);
+                        if (!rows.TryGetValue(key, out var group)) { rows[key] = group = []; order.Add(key); }
+                        group.Add(row.Json);
                     }
                     for (var i = 1; i < sources.Count; i++)
                     {
                         await foreach (var tomb in sources[i].ReadTombstonesAsync(table.Name, ct)) rows.Remove(KeyOf(tomb.Json));
+                        var replaced = new HashSet<string>(StringComparer.Ordinal);
                         await foreach (var row in sources[i].ReadRowsAsync(table.Name, ct))
                         {
                             var key = KeyOf(row.Json);
-                            if (!rows.ContainsKey(key)) order.Add(key);
-                            rows[key] = row.Json;
+                            if (!rows.TryGetValue(key, out var group)) { rows[key] = group = []; order.Add(key); }
+                            if (replaced.Add(key)) group.Clear();
+                            group.Add(row.Json);
                         }
                     }
-                    var kept = order.Distinct().Where(rows.ContainsKey).Select(k => rows[k]).ToList();
+                    var kept = order.Distinct().Where(rows.ContainsKey).SelectMany(k => rows[k]).ToList();
                     if (kept.Count > 0 && kept.All(r => NumericId(r) is not null)) kept = kept.OrderBy(r => NumericId(r)!.Value).ToList();
 
                     await using var scratch = PartialFiles.CreateScratch(directory, Path.GetFileName(fullPath));

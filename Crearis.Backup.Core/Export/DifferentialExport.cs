@@ -105,6 +105,12 @@ internal static class DifferentialExport
                 var key = SyncLedger.Key(model, i => "t." + Sql.Ident(model.Profile.NaturalKey[i].Column));
                 var inBase = $"{SyncLedger.Schema}.sync_base_rows b WHERE b.exchange_id = {baseExchange.Exchange} AND b.table_name = {Sql.Literal(model.Name)}";
                 var where = $"NOT EXISTS (SELECT 1 FROM {inBase} AND b.key = {key} AND b.content = {BackupExporter.RowHash(model)})";
+                // A key that may repeat (a part may be NULL): rows are told apart by key only, so a key's rows go as a
+                // group — all of them, when their set of contents differs from the base's (combine replaces the group).
+                if (model.Profile.NaturalKey.Any(k => model.Schema.Column(k.Column)!.IsNullable))
+                    where = $"{key} IN (SELECT cur.key FROM (SELECT {key} AS key, array_agg({BackupExporter.RowHash(model)} ORDER BY {BackupExporter.RowHash(model)}) AS h " +
+                            $"FROM public.{Sql.Ident(model.Name)} t GROUP BY 1) cur LEFT JOIN (SELECT b.key, array_agg(b.content ORDER BY b.content) AS h " +
+                            $"FROM {inBase} GROUP BY 1) old ON old.key = cur.key WHERE old.h IS DISTINCT FROM cur.h)";
                 await foreach (var json in ReadAsync(conn, tx, BackupExporter.RowJsonQuery(model, where), ct))
                 {
                     await changed.AddAsync(json, ct);
