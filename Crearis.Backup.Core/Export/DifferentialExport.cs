@@ -107,7 +107,10 @@ internal static class DifferentialExport
                 var where = $"NOT EXISTS (SELECT 1 FROM {inBase} AND b.key = {key} AND b.content = {BackupExporter.RowHash(model)})";
                 // A key that may repeat (a part may be NULL): rows are told apart by key only, so a key's rows go as a
                 // group — all of them, when their set of contents differs from the base's (combine replaces the group).
-                if (model.Profile.NaturalKey.Any(k => model.Schema.Column(k.Column)!.IsNullable))
+                // Only where a key does repeat (now or in the base): the grouping hashes every row a second time.
+                if (model.Profile.NaturalKey.Any(k => model.Schema.Column(k.Column)!.IsNullable) && await ScalarAsync(conn, tx,
+                        $"SELECT EXISTS (SELECT 1 FROM public.{Sql.Ident(model.Name)} t GROUP BY {key} HAVING count(*) > 1) " +
+                        $"OR EXISTS (SELECT 1 FROM {inBase} GROUP BY b.key HAVING count(*) > 1)", ct))
                     where = $"{key} IN (SELECT cur.key FROM (SELECT {key} AS key, array_agg({BackupExporter.RowHash(model)} ORDER BY {BackupExporter.RowHash(model)}) AS h " +
                             $"FROM public.{Sql.Ident(model.Name)} t GROUP BY 1) cur LEFT JOIN (SELECT b.key, array_agg(b.content ORDER BY b.content) AS h " +
                             $"FROM {inBase} GROUP BY 1) old ON old.key = cur.key WHERE old.h IS DISTINCT FROM cur.h)";
@@ -203,6 +206,12 @@ internal static class DifferentialExport
         column.Type == "timestamp with time zone" ? $"to_jsonb(((b.key ->> {i})::timestamp AT TIME ZONE 'UTC'))"
         : column.IsJsonb ? $"b.key -> {i} -> 0"
         : $"b.key -> {i}";
+
+    private static async Task<bool> ScalarAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string query, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(query, conn, tx) { CommandTimeout = 0 };
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
 
     private static async IAsyncEnumerable<string> ReadAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string query,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, object? ids = null)
