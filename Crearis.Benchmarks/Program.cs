@@ -87,7 +87,7 @@ internal enum BenchProfile
 
 internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, bool NoJit, int? LogSlowMs, int? ImportTimeout, bool Help,
     BenchProfile Profile = BenchProfile.Demo, int Scale = 500, string? SamplePath = null, bool Merge = false,
-    IReadOnlyList<int>? Series = null, bool Conflicts = false, bool NoLedger = false)
+    IReadOnlyList<int>? Series = null, bool Conflicts = false, bool NoLedger = false, bool Differential = false)
 {
     public const string Usage =
         "usage: Crearis.Benchmarks [--profile demo|scaled-original] [--rows N | --series N1,N2,... | --scale K] [--merge]\n" +
@@ -105,6 +105,9 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
         "                    (the same field, differently), 1% only in the source and 1% only in our target; export the\n" +
         "                    source again and time its merge into our target as a dry run, three-way vs two-way; every\n" +
         "                    seeded conflict must be found and no other\n" +
+        "  --differential    after the import: a full export (the base), ~1% of the rows changed and 0.1% of the leaf\n" +
+        "                    tables' rows deleted, then a differential against it and a full export, timed; combine(base,\n" +
+        "                    differential) compared with the full export row for row\n" +
         "  --no-ledger       our export and import leave the sync ledger alone (what the ledger costs: run with and without)\n" +
         "  --keep            keep the work folder (cluster, backup file, pg_dump file) and the bench_* databases\n" +
         "  --connection CS   use this PostgreSQL server (a superuser; databases bench_source, bench_target and\n" +
@@ -138,6 +141,7 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
         var merge = false;
         var conflicts = false;
         var noLedger = false;
+        var differential = false;
         List<int>? series = null;
         string Next(ref int i, string what) =>
             i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs {what}");
@@ -176,6 +180,9 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
                 case "--no-ledger":
                     noLedger = true;
                     break;
+                case "--differential":
+                    differential = true;
+                    break;
                 case "--merge":
                     merge = true;
                     break;
@@ -203,6 +210,8 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
         }
         if (logSlow is not null && connection is not null)
             throw new ArgumentException("--log-slow changes server settings (ALTER SYSTEM) and is only allowed with the throwaway cluster");
+        if (differential && noLedger)
+            throw new ArgumentException("--differential needs the sync ledger (the base's rows); leave out --no-ledger");
         if (conflicts && noLedger)
             throw new ArgumentException("--conflicts needs the sync ledger (the merge base); leave out --no-ledger");
         if (profile == BenchProfile.ScaledOriginal && (rowsGiven || series is not null))
@@ -211,7 +220,7 @@ internal sealed record BenchOptions(int Rows, bool Keep, string? Connection, boo
             throw new ArgumentException("--scale and --sample are for --profile scaled-original");
         if (series is not null && rowsGiven)
             throw new ArgumentException("give either --rows or --series");
-        return new BenchOptions(rows, keep, connection, noJit, logSlow, importTimeout, help, profile, scale ?? 500, sample, merge, series, conflicts, noLedger);
+        return new BenchOptions(rows, keep, connection, noJit, logSlow, importTimeout, help, profile, scale ?? 500, sample, merge, series, conflicts, noLedger, differential);
     }
 }
 
@@ -449,6 +458,12 @@ internal sealed partial class Bench(BenchOptions options) : IAsyncDisposable
         Log("The platform's link triggers, replayed on the pg_restore copy (rolled back) ...");
         _floor = await TriggerFloorAsync(pgRestoreCs, ct);
 
+        // ------------------------------------------------------------ 5b. differential backups (--differential)
+        // After pg_dump and pg_restore: it changes the source, whose counts the checks compare with both targets.
+        DifferentialRun? differentialRun = null;
+        if (options.Differential)
+            differentialRun = await MeasureDifferentialAsync(sourceCs, Path.GetDirectoryName(backupFile)!, ct);
+
         // ------------------------------------------------------------ 6. checks and report
         var targetCounts = await CountRowsAsync(targetCs, ct);
         var restoredCounts = await CountRowsAsync(pgRestoreCs, ct);
@@ -487,6 +502,11 @@ internal sealed partial class Bench(BenchOptions options) : IAsyncDisposable
         {
             Console.WriteLine();
             PrintConflicts(conflictRun);
+        }
+        if (differentialRun is not null)
+        {
+            Console.WriteLine();
+            PrintDifferential(differentialRun);
         }
         if (load is not null)
         {

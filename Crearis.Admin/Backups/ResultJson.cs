@@ -66,6 +66,16 @@ public static class ResultJson
         format = 2,
         durationMs = (long)result.Duration.TotalMilliseconds,
         tables = result.Manifest?.Tables.ToDictionary(t => t.Name, t => new { rows = t.Rows, bytes = t.Bytes, sha256 = t.Sha256 }),
+        differential = Differential(result.Manifest?.Differential),
         errors = result.Issues.Select(Issue),
     }, Options);
+
+    /// <summary>A differential's base and, per table, its tombstones and context rows; null for a full backup.</summary>
+    public static object? Differential(Crearis.Backup.Core.Format.Crearis.ManifestDifferential? differential) => differential is null ? null : new
+    {
+        baseSha256 = differential.BaseSha256,
+        baseCreatedAt = differential.BaseCreatedAt,
+        tombstones = differential.Tables.ToDictionary(t => t.Name, t => t.DeletedRows),
+        contextRows = differential.Tables.ToDictionary(t => t.Name, t => t.ContextRows),
+    };
 }

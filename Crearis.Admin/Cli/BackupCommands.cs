@@ -28,6 +28,7 @@ public static class BackupCommands
         backup.Subcommands.Add(Import());
         backup.Subcommands.Add(Verify());
         backup.Subcommands.Add(Inspect());
+        backup.Subcommands.Add(Combine());
         return backup;
     }
 
@@ -103,10 +104,16 @@ public static class BackupCommands
         var recipient = new Option<string[]>("--recipient") { Description = "An age recipient (age1…) to encrypt to. Repeatable." };
         var recipientsFile = new Option<string?>("--recipients-file") { Description = "A file of age recipients, one per line." };
         var passphraseFile = PassphraseFileOption();
+        var baseFile = new Option<string?>("--base")
+        {
+            Description = "Write a differential: only the rows new or changed since BASE (a backup this database exported, full or " +
+                          "differential) and a tombstone per row deleted since. --identity / --passphrase-file open an encrypted BASE.",
+        };
+        var identity = IdentityOption();
         var json = JsonOption();
         var command = new Command("export", "Write a backup from one consistent snapshot of the database.")
         {
-            connection, output, tables, exclude, description, encrypt, recipient, recipientsFile, passphraseFile, json,
+            connection, output, tables, exclude, description, encrypt, recipient, recipientsFile, passphraseFile, baseFile, identity, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -114,14 +121,17 @@ public static class BackupCommands
             await using var context = CliContext.Create();
             var cs = ResolveConnection(context, parse.GetValue(connection), io);
             if (cs is null) return ExitCodes.BadArguments;
-            var (encryption, encryptionError) = ReadEncryption(parse, encrypt, recipient, recipientsFile, passphraseFile);
+            var basePath = parse.GetValue(baseFile);
+            var (encryption, encryptionError) = ReadEncryption(parse, encrypt, recipient, recipientsFile, passphraseFile, opensBase: basePath is not null);
             if (encryptionError is not null)
                 return await RefuseAsync(io, IssueCode.KeyRequired, encryptionError, "See backup export --help for --encrypt.");
+            var (baseKeys, keyError) = basePath is null ? (null, null) : ReadKeys(parse, identity, passphraseFile);
+            if (keyError is not null) return await RefuseAsync(io, IssueCode.KeyRequired, keyError, "Give a readable age identity file or passphrase file.");
             var path = parse.GetRequiredValue(output);
             // An encrypted file says so by its name, so nobody mistakes it for a .tar.gz.
             if (encryption is not null && !path.EndsWith(".age", StringComparison.OrdinalIgnoreCase)) path += ".age";
             var options = new ExportOptions(NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)), parse.GetValue(description),
-                encryption);
+                encryption) { Base = basePath, BaseKeys = baseKeys };
             await using var services = context.OperationServices(cs);
             ExportOperationResult done;
             try
@@ -142,15 +152,62 @@ public static class BackupCommands
             }
             else if (result.Succeeded)
             {
-                await io.Out.WriteLineAsync($"Wrote {result.File}: {result.TotalRows:N0} rows in {result.Manifest!.Tables.Count} tables, {result.Duration.TotalSeconds:F1}s.");
-                foreach (var t in result.Manifest.Tables) await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}");
+                var diff = result.Manifest!.Differential;
+                await io.Out.WriteLineAsync($"Wrote {result.File}: {result.TotalRows:N0} {(diff is null ? "" : "new or changed ")}rows in {result.Manifest.Tables.Count} tables, {result.Duration.TotalSeconds:F1}s.");
+                if (diff is not null)
+                    await io.Out.WriteLineAsync($"Differential against the backup of {diff.BaseCreatedAt:u} ({diff.BaseSha256[..12]}…): {diff.Tables.Sum(t => t.DeletedRows):N0} tombstones.");
+                foreach (var t in result.Manifest.Tables)
+                    await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}" +
+                                                (diff?.Tables.FirstOrDefault(d => d.Name == t.Name) is { DeletedRows: > 0 } d ? $"   ({d.DeletedRows:N0} deleted)" : ""));
             }
             else
             {
                 await io.WriteIssuesAsync("Error", result.Issues);
             }
             return result.Succeeded ? ExitCodes.Ok
-                : result.Issues.Any(i => i.Code == IssueCode.UnknownTable || i.Code == IssueCode.OutputFolderMissing) ? ExitCodes.BadArguments : ExitCodes.Failed;
+                : result.Issues.Any(i => i.Code == IssueCode.UnknownTable || i.Code == IssueCode.OutputFolderMissing || i.Code == IssueCode.BaseUnknown ||
+                                         i.Code == IssueCode.NotFound) ? ExitCodes.BadArguments : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static Command Combine()
+    {
+        var files = new Argument<string[]>("FILES")
+        {
+            Description = "The full backup, then the differentials taken against it, each against the one before (BASE D1 [D2 …]).",
+            Arity = new ArgumentArity(2, 1000),
+        };
+        var output = new Option<string>("--output") { Description = "The full backup to write (FULL.tar.gz).", Required = true };
+        var encrypt = new Option<bool>("--encrypt") { Description = "Write an age-encrypted backup (see backup export --help)." };
+        var recipient = new Option<string[]>("--recipient") { Description = "An age recipient (age1…) to encrypt to. Repeatable." };
+        var recipientsFile = new Option<string?>("--recipients-file") { Description = "A file of age recipients, one per line." };
+        var identity = IdentityOption();
+        var passphraseFile = PassphraseFileOption();
+        var json = JsonOption();
+        var command = new Command("combine", "Rebuild a full backup from a full backup and the differentials taken after it (no database needed).")
+        {
+            files, output, encrypt, recipient, recipientsFile, identity, passphraseFile, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var io = new CliIo(parse, parse.GetValue(json));
+            var (keys, keyError) = ReadKeys(parse, identity, passphraseFile);
+            if (keyError is not null) return await RefuseAsync(io, IssueCode.KeyRequired, keyError, "Give a readable age identity file or passphrase file.");
+            var (encryption, encryptionError) = ReadEncryption(parse, encrypt, recipient, recipientsFile, passphraseFile, opensBase: true);
+            if (encryptionError is not null) return await RefuseAsync(io, IssueCode.KeyRequired, encryptionError, "See backup export --help for --encrypt.");
+            var path = parse.GetRequiredValue(output);
+            if (encryption is not null && !path.EndsWith(".age", StringComparison.OrdinalIgnoreCase)) path += ".age";
+            var all = parse.GetRequiredValue(files);
+            var result = await BackupCombiner.CombineAsync(all[0], all[1..], path, keys, encryption, ct);
+            if (io.Json) await io.WriteJsonAsync(ResultJson.Export(result));
+            else if (result.Succeeded)
+            {
+                await io.Out.WriteLineAsync($"Wrote {result.File}: {result.TotalRows:N0} rows in {result.Manifest!.Tables.Count} tables (from {all.Length} files), {result.Duration.TotalSeconds:F1}s.");
+                foreach (var t in result.Manifest.Tables) await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}");
+            }
+            else await io.WriteIssuesAsync("Error", result.Issues);
+            return result.Succeeded ? ExitCodes.Ok : ExitCodes.BadArguments;
         });
         return command;
     }
@@ -333,6 +390,7 @@ public static class BackupCommands
                 {
                     valid = v.IsValid, format = (int)s.Format, createdAt = s.CreatedAt, sourceDatabase = s.SourceDatabase,
                     schemaFingerprint = s.SchemaFingerprint, description = s.Description, manifest = v.Manifest,
+                    differential = ResultJson.Differential(v.Manifest?.Differential),
                     tables = s.Tables.ToDictionary(t => t.Table, t => new { rows = t.Rows, hasSourceIds = t.HasSourceIds }),
                     errors = v.Issues.Select(ResultJson.Issue),
                 }, ResultJson.Options));
@@ -344,8 +402,11 @@ public static class BackupCommands
                 await io.Out.WriteLineAsync($"Source:    {s.SourceDatabase}");
                 if (s.Description is not null) await io.Out.WriteLineAsync($"Note:      {s.Description}");
                 await io.Out.WriteLineAsync($"Verified:  {(v.IsValid ? "yes" : "NO")}");
+                if (s.DifferentialBase is { } diffBase)
+                    await io.Out.WriteLineAsync($"Base:      differential against {diffBase} ({s.Tombstones?.Values.Sum() ?? 0:N0} tombstones)");
                 foreach (var t in s.Tables)
-                    await io.Out.WriteLineAsync($"  {t.Table,-20} {t.Rows,12:N0}{(t.HasSourceIds ? "" : "   (no ids in file)")}");
+                    await io.Out.WriteLineAsync($"  {t.Table,-20} {t.Rows,12:N0}{(t.HasSourceIds ? "" : "   (no ids in file)")}" +
+                                                (s.Tombstones?.GetValueOrDefault(t.Table) is > 0 and var deleted ? $"   ({deleted:N0} deleted)" : ""));
                 if (!v.IsValid) await io.WriteIssuesAsync("Problem", v.Issues);
             }
             return v.IsValid ? ExitCodes.Ok : ExitCodes.BadArguments;
@@ -427,13 +488,14 @@ public static class BackupCommands
 
     /// <summary>What --encrypt writes to: recipients, or (alone, as age requires) a passphrase; null without --encrypt.</summary>
     private static (BackupEncryption? Encryption, string? Error) ReadEncryption(ParseResult parse, Option<bool> encrypt,
-        Option<string[]> recipient, Option<string?> recipientsFile, Option<string?> passphraseFile)
+        Option<string[]> recipient, Option<string?> recipientsFile, Option<string?> passphraseFile, bool opensBase = false)
     {
         var texts = parse.GetValue(recipient) ?? [];
         var file = parse.GetValue(recipientsFile);
         var passphrasePath = parse.GetValue(passphraseFile);
         if (!parse.GetValue(encrypt))
-            return texts.Length > 0 || file is not null || passphrasePath is not null
+            // A passphrase may open the files read (a differential's base, combine's inputs) without encrypting the output.
+            return texts.Length > 0 || file is not null || (passphrasePath is not null && !opensBase)
                 ? (null, "--recipient, --recipients-file and --passphrase-file take effect with --encrypt; add it.") : (null, null);
         var recipients = new List<AgeRecipient>();
         foreach (var text in texts)

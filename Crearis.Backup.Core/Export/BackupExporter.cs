@@ -23,6 +23,15 @@ public sealed record ExportOptions(
     string? Description = null,
     BackupEncryption? Encryption = null)
 {
+    /// <summary>
+    /// A differential: the full (or differential) backup this database exported earlier that the export is taken
+    /// against; only rows new or changed since then are written, and a tombstone per row deleted. Null: a full export.
+    /// </summary>
+    public string? Base { get; init; }
+
+    /// <summary>The keys that open <see cref="Base"/> when it is encrypted.</summary>
+    public BackupKeys? BaseKeys { get; init; }
+
     /// <summary>Keep this export in the instance's sync ledger (a later merge's base). On by default; off for an export
     /// that must not write to the database (the benchmark measures the ledger's cost with it).</summary>
     public bool RecordExchange { get; init; } = true;
@@ -95,6 +104,14 @@ public static class BackupExporter
         }
         var tracker = new ProgressTracker(progress, counts.Values.Sum());
 
+        DifferentialExport.Base? diffBase = null;
+        if (options.Base is { } basePath)
+        {
+            var (found, baseIssues) = await DifferentialExport.FindAsync(conn, tx, Path.GetFullPath(basePath), options.BaseKeys, selected, ct);
+            if (found is null) return new(false, null, null, [.. issues, .. baseIssues], clock.Elapsed);
+            diffBase = found;
+        }
+
         var tables = new List<ManifestTable>();
         if (ledger is not null) await ledger.BeginAsync(snapshot!, models.Select(m => m.Name), ct);
         try
@@ -104,13 +121,22 @@ public static class BackupExporter
             await using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
             await using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
             {
-                foreach (var model in models)
+                ManifestDifferential? differential = null;
+                if (diffBase is not null)
                 {
-                    ct.ThrowIfCancellationRequested();
-                    var table = await ExportTableAsync(conn, tx, model, tar, fullPath, counts[model.Name], tracker, ct);
-                    tables.Add(table);
-                    if (ledger is not null) await ledger.KeepRowsAsync(model, ct);
+                    (tables, differential) = await DifferentialExport.WriteAsync(conn, tx, models, diffBase, tar, fullPath, tracker, ct);
+                    // The ledger keeps every row as it is now (not only the changed ones): the next differential's base.
+                    if (ledger is not null)
+                        foreach (var model in models) await ledger.KeepRowsAsync(model, ct);
                 }
+                else
+                    foreach (var model in models)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        var table = await ExportTableAsync(conn, tx, model, tar, fullPath, counts[model.Name], tracker, ct);
+                        tables.Add(table);
+                        if (ledger is not null) await ledger.KeepRowsAsync(model, ct);
+                    }
 
                 var builder = new NpgsqlConnectionStringBuilder(connectionString);
                 var manifest = new BackupManifest
@@ -132,6 +158,7 @@ public static class BackupExporter
                     Tables = tables,
                     Instance = ledger is null ? null : new ManifestInstance { Id = ledger.Instance },
                     Exchanges = ledger?.Exchanges,
+                    Differential = differential,
                 };
                 var json = JsonSerializer.SerializeToUtf8Bytes(manifest, BackupManifest.Json);
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, BackupManifest.FileName) { DataStream = new MemoryStream(json) };
@@ -198,7 +225,22 @@ public static class BackupExporter
     /// One JSON object per row, rendered by the server. Generated columns are left out (they cannot be written back).
     /// A jsonb column holding the JSON literal null would read back as SQL NULL, so such columns are listed in "$jsonnull".
     /// </summary>
-    internal static string RowJsonQuery(TableModel model)
+    internal static string RowJsonQuery(TableModel model, string? where = null)
+    {
+        var order = model.Schema.PrimaryKey.Count > 0
+            ? string.Join(", ", model.Schema.PrimaryKey.Select(c => "t." + Sql.Ident(c)))
+            : string.Join(", ", model.Profile.NaturalKey.Select(k => "t." + Sql.Ident(k.Column)));
+        return $"SELECT {RowJson(model)} FROM public.{Sql.Ident(model.Name)} t{(where is null ? "" : " WHERE " + where)} ORDER BY {order}";
+    }
+
+    /// <summary>
+    /// SQL: the SHA-256 of a row (alias t) as the export writes it — what a differential compares, so a change in any
+    /// written column (a trigger-maintained cache too) makes the row changed, and nothing else does.
+    /// </summary>
+    internal static string RowHash(TableModel model) => $"sha256(convert_to(({RowJson(model)})::text, 'UTF8'))";
+
+    /// <summary>SQL: one row (alias t) as the export writes it.</summary>
+    private static string RowJson(TableModel model)
     {
         var generated = model.Schema.Columns.Where(c => c.IsGenerated).Select(c => c.Name).ToList();
         var row = "to_jsonb(t)" + string.Concat(generated.Select(g => $" - {Sql.Literal(g)}"));
@@ -209,10 +251,7 @@ public static class BackupExporter
             var any = string.Join(" OR ", jsonb.Select(c => $"jsonb_typeof(t.{Sql.Ident(c)}) = 'null'"));
             row = $"CASE WHEN {any} THEN {row} || jsonb_build_object('$jsonnull', array_remove(ARRAY[{nulls}], NULL)) ELSE {row} END";
         }
-        var order = model.Schema.PrimaryKey.Count > 0
-            ? string.Join(", ", model.Schema.PrimaryKey.Select(c => "t." + Sql.Ident(c)))
-            : string.Join(", ", model.Profile.NaturalKey.Select(k => "t." + Sql.Ident(k.Column)));
-        return $"SELECT {row} FROM public.{Sql.Ident(model.Name)} t ORDER BY {order}";
+        return row;
     }
 
     private static void TryDelete(string path)

@@ -27,6 +27,12 @@ public sealed record BackupSummary(
     public Guid? Instance { get; init; }
 
     public IReadOnlyList<Crearis.ManifestExchange> Exchanges { get; init; } = [];
+
+    /// <summary>A differential backup: the content SHA-256 of its base; null for a full backup.</summary>
+    public string? DifferentialBase { get; init; }
+
+    /// <summary>A differential backup: per table, the rows deleted since the base (tombstones).</summary>
+    public IReadOnlyDictionary<string, long>? Tombstones { get; init; }
 }
 
 /// <param name="HasSourceIds">False when the file carries no id for this table's rows (several tables of the original
@@ -55,4 +61,12 @@ public interface IBackupSource : IAsyncDisposable
 
     /// <summary>The rows of one table, in file order. Tables not in the backup yield nothing.</summary>
     IAsyncEnumerable<BackupRow> ReadRowsAsync(string table, CancellationToken cancellationToken = default);
+
+    /// <summary>A differential: the unchanged rows its rows refer to (id and natural key only), to resolve references.</summary>
+    IAsyncEnumerable<BackupRow> ReadContextRowsAsync(string table, CancellationToken cancellationToken = default) =>
+        AsyncEnumerable.Empty<BackupRow>();
+
+    /// <summary>A differential: the natural keys (with ids) of the rows deleted since its base.</summary>
+    IAsyncEnumerable<BackupRow> ReadTombstonesAsync(string table, CancellationToken cancellationToken = default) =>
+        AsyncEnumerable.Empty<BackupRow>();
 }

@@ -18,7 +18,7 @@ internal sealed partial class ImportSession
         // A row without its natural key cannot be recognised in another database.
         if (keys.Count == 1 && !keys[0].IsReference)
         {
-            await CollectAsync($"UPDATE {Map(name)} m SET skip = {Sql.Literal(IssueCode.KeyNull.Wire)} WHERE m.k0 IS NULL RETURNING m.line::text", ct, line =>
+            await CollectAsync($"UPDATE {Map(name)} m SET skip = {Sql.Literal(IssueCode.KeyNull.Wire)} WHERE m.skip IS NULL AND m.k0 IS NULL RETURNING m.line::text", ct, line =>
                 report(BackupIssue.Error(IssueCode.KeyNull, $"{name} row {line} has no {model.Profile.NaturalKey[0].Column}, its natural key, so it cannot be matched in another database.",
                     $"Give the row a {model.Profile.NaturalKey[0].Column} in the source, or import with --continue-on-error to skip it.",
                     name, $"line {line}", model.Profile.NaturalKey[0].Column, phase: BackupPhase.Validate)));
@@ -123,7 +123,7 @@ internal sealed partial class ImportSession
     /// <summary>Lists target rows a full backup does not hold; they are never deleted.</summary>
     private async Task ListMissingAsync(TableModel model, CancellationToken ct)
     {
-        if (model.IdColumn is null || source.Summary.Format != BackupFormat.Crearis || !IsFullBackup()) return;
+        if (model.IdColumn is null || source.Summary.Format != BackupFormat.Crearis || !IsFullBackup() || source.Summary.DifferentialBase is not null) return;
         var id = Sql.Ident(model.IdColumn);
         var keyColumn = model.Profile.NaturalKey.Count == 1 && model.Profile.NaturalKey[0].ReferencedTable is null
             ? "x." + Sql.Ident(model.Profile.NaturalKey[0].Column) : $"x.{id}";

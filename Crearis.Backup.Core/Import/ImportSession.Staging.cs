@@ -14,6 +14,12 @@ internal sealed partial class ImportSession
     private static string Res(string table) => Sql.Ident("_res_" + table);
     private static string Chg(string table) => Sql.Ident("_chg_" + table);
 
+    /// <summary>A differential's tombstones are staged at lines below this (its context rows at -1, -2, …).</summary>
+    private const long TombstoneLines = -(1L << 40);
+
+    /// <summary>The map's marker for a differential's context rows and tombstones: matched, never written.</summary>
+    private const string ContextRow = "context";
+
     /// <summary>SQL (for row alias r) limiting a write of <paramref name="column"/> to the rows that carry it.</summary>
     private string CarriedBy(TableModel model, string column) =>
         Staged(model.Name).PartlyCarried.Contains(column) ? $" AND r.{Sql.Ident("has__" + column)}" : "";
@@ -35,6 +41,22 @@ internal sealed partial class ImportSession
                 rows++;
                 _tracker.Report(BackupPhase.Stage, model.Name, rows, total, 1);
             }
+            // A differential: the unchanged rows its rows refer to (id and key) and its tombstones, under negative
+            // lines: they are matched to this database's rows (see the id maps) but never written.
+            long extra = 0;
+            await foreach (var row in source.ReadContextRowsAsync(model.Name, ct))
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(-++extra, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(row.Json, NpgsqlDbType.Jsonb, ct);
+            }
+            extra = 0;
+            await foreach (var row in source.ReadTombstonesAsync(model.Name, ct))
+            {
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(TombstoneLines - ++extra, NpgsqlDbType.Bigint, ct);
+                await copy.WriteAsync(row.Json, NpgsqlDbType.Jsonb, ct);
+            }
             await copy.CompleteAsync(ct);
         }
 
@@ -49,9 +71,11 @@ internal sealed partial class ImportSession
         // One pass, one key lookup per column and row (every key of every row expanded and grouped cost more than
         // the COPY itself); only the table's columns matter to what is written.
         var columns = model.Schema.Columns.Select(c => c.Name).ToList();
+        // A differential's context rows (negative lines) carry only ids and keys: what the table carries is what its
+        // rows carry (a table with none but context rows carries only those columns, and writes nothing).
         var holding = string.Concat(columns.Select(c =>
             $", count(*) FILTER (WHERE s.doc ? {Sql.Literal(c)} OR (jsonb_typeof(s.doc -> '$ref') = 'object' AND s.doc -> '$ref' ? {Sql.Literal(c)}))"));
-        await using (var keysCmd = new NpgsqlCommand($"SELECT count(*){holding} FROM {Stage(model.Name)} s", conn, _tx))
+        await using (var keysCmd = new NpgsqlCommand($"SELECT count(*){holding} FROM {Stage(model.Name)} s{(total > 0 ? " WHERE s.line > 0" : "")}", conn, _tx))
         await using (var keysReader = await keysCmd.ExecuteReaderAsync(ct))
         {
             await keysReader.ReadAsync(ct);

@@ -33,7 +33,7 @@ internal sealed partial class ImportSession
         var ledgerKey = KeysForLedger ? LedgerKeyOfMap(model, "s") : "NULL::jsonb";
         await ExecAsync(
             $"CREATE TEMP TABLE {Map(name)} ON COMMIT DROP AS SELECT s.*, {ledgerKey} AS bkey FROM (SELECT r.line, {src} AS src, NULL::{idType} AS dst, " +
-            $"false AS present, false AS inserted, false AS changed, false AS lossy, false AS held, NULL::text AS skip{keyColumns} FROM {Rec(name)} r) s", ct);
+            $"false AS present, false AS inserted, false AS changed, false AS lossy, false AS held, CASE WHEN r.line < 0 THEN {Sql.Literal(ContextRow)} END AS skip{keyColumns} FROM {Rec(name)} r) s", ct);
         // Indexes right away, before any row is updated: an index built over rows this transaction has updated (HOT
         // chains) cannot be used until the transaction ends, and every lookup through the map would scan it.
         await ExecAsync($"CREATE INDEX ON {Map(name)} (src)", ct);
@@ -59,11 +59,22 @@ internal sealed partial class ImportSession
         }));
         var dst = id is null ? "NULL" : "x." + Sql.Ident(id);
         await ExecAsync($"UPDATE {Map(name)} m SET present = true, dst = {dst} FROM public.{Sql.Ident(name)} x WHERE m.skip IS NULL AND {match}", ct);
+        if (source.Summary.DifferentialBase is not null)
+            await ExecAsync($"UPDATE {Map(name)} m SET present = true, dst = {dst} FROM public.{Sql.Ident(name)} x WHERE m.skip = {Sql.Literal(ContextRow)} AND {match}", ct);
         await ExecAsync($"ANALYZE {Map(name)}", ct);
         _mapped.Add(name);
         _tracker.Report(BackupPhase.Map, name, total, total, write ? 0 : total);
 
         if (!write) return;
+        if (total == 0 && source.Summary.DifferentialBase is not null)
+        {
+            // A differential without changed rows in this table: nothing to write, only its tombstones to match.
+            var (gone, goneConflicts) = await MatchTombstonesAsync(model, id is null ? match : $"x.{Sql.Ident(id)} = m.dst", ct);
+            _report.Counts[name] = new TableCounts { DeletedThere = gone, Conflicts = goneConflicts };
+            _written.Add(name);
+            _tracker.Report(BackupPhase.Write, name, 0, 0, 0);
+            return;
+        }
 
         // Values to write, references translated; deferred references wait for the late-seeding pass.
         var carried = Staged(name).Carried;
@@ -153,17 +164,22 @@ internal sealed partial class ImportSession
                 }
                 updated = await UpdateChangedColumnsAsync(model, compared, newValues, rowMatch, ct, joins);
             }
-            if (threeWay)
+            if (threeWay && source.Summary.DifferentialBase is null)
             {
                 var (deletedThere, conflicts) = await FindDeletedThereAsync(model, compared, ct);
                 _report.Undecided += await UndecidedRowConflictsAsync(Gone(name), ct);
                 counts = counts with { DeletedThere = deletedThere, Conflicts = counts.Conflicts + conflicts };
             }
         }
+        if (source.Summary.DifferentialBase is not null)
+        {
+            var (gone, goneConflicts) = await MatchTombstonesAsync(model, id is null ? match : $"x.{Sql.Ident(id)} = m.dst", ct);
+            counts = counts with { DeletedThere = gone, Conflicts = counts.Conflicts + goneConflicts };
+        }
         await RecordBaseRowsAsync(model, writable, ct);
         _written.Add(name);
         await RefreshStatisticsAsync(name, inserted + updated, ct);
-        var skipped = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE skip IS NOT NULL", ct);
+        var skipped = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE skip IS NOT NULL AND skip <> {Sql.Literal(ContextRow)}", ct);
         _report.Counts[name] = counts with
         {
             Total = total, Inserted = inserted, Updated = updated, Skipped = skipped,

@@ -45,9 +45,12 @@ internal sealed partial class ImportSession
     private async Task OpenLedgerAsync(CancellationToken ct)
     {
         var summary = source.Summary;
+        if (summary.DifferentialBase is not null && options.Mode != ImportMode.Merge)
+            Refuse(IssueCode.DifferentialNeedsMerge, "This backup is a differential: it holds only the rows changed since its base, and is imported only as a merge.",
+                "Import it with --mode merge.");
         var recordable = options.RecordExchange && !options.DryRun && summary.ContentSha256 is not null && summary.Instance is not null;
         var wantsBase = options.Mode == ImportMode.Merge && options.ThreeWay && summary.Instance is not null;
-        if (!recordable && !wantsBase)
+        if (!recordable && !wantsBase && summary.DifferentialBase is null)
         {
             if (options.Mode == ImportMode.Merge && options.ThreeWay) NoBase("the backup names no instance (it was written by the original platform or an older version)");
             return;
@@ -57,12 +60,20 @@ internal sealed partial class ImportSession
         {
             await SyncLedger.EnsureAsync(conn, _tx, ct);
             var self = await SyncLedger.InstanceAsync(conn, _tx, ct);
+            if (summary.DifferentialBase is { } baseSha && !await SeenAsync(baseSha, ct))
+                Refuse(IssueCode.BaseUnknown,
+                    $"This backup is a differential against the backup {baseSha[..12]}…, which this database has never imported or exported; applied alone it would leave out every row that did not change since.",
+                    "Import that base (a full backup) first, or the differentials between it and this one, in order; or import a full backup instead.");
             if (wantsBase && summary.Instance == self)
                 NoBase("the backup was exported from this database");
             else if (wantsBase)
             {
                 var found = await SyncLedger.FindBaseAsync(conn, _tx, self, summary.Instance!.Value, summary.Exchanges, summary.ContentSha256, ct);
-                if (found is { } b)
+                if (found is { } other && summary.DifferentialBase is { } diffBase && other.Base.BackupSha256 != diffBase)
+                    // A differential holds what changed since its own base: compared with an older one, a row changed
+                    // by an earlier differential would look changed on both sides.
+                    NoBase("the differential's base is not the exchange whose rows this database keeps as its merge base (a chain of differentials is merged two ways after the first)");
+                else if (found is { } b)
                 {
                     _base = new BaseExchange(b.Id, b.Base, b.Tables);
                     foreach (var table in b.Tables.Where(t => _prepared.Selected.Contains(t)))
@@ -82,11 +93,21 @@ internal sealed partial class ImportSession
             if (recordable && summary.Instance != self)
                 _recording = await SyncLedger.RecordAsync(conn, _tx, summary.ContentSha256!, ExchangeDirection.Imported, summary.Instance!.Value,
                     summary.CreatedAt ?? DateTimeOffset.UtcNow, _prepared.Selected.Where(t => summary.Tables.Any(s => s.Table == t)), ct);
+            if (_recording is { } seen && summary.DifferentialBase is not null)
+            {
+                // A differential is recorded as seen (a later differential against it is accepted) but its few rows
+                // are no merge base: the base stays the last full exchange.
+                await ExecAsync($"UPDATE {SyncLedger.Schema}.sync_exchanges SET rows_kept = false WHERE id = {seen}", ct);
+                _recording = null;
+            }
             await _phases.ReleaseSavepointAsync("ledger", ct);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ReadOnlySqlTransaction)
         {
             await _phases.RollbackToSavepointAsync("ledger", ct);
+            if (summary.DifferentialBase is not null)
+                Refuse(IssueCode.BaseUnknown, $"This backup is a differential, and the sync ledger in {SyncLedger.Schema} that says whether this database has its base cannot be read ({e.MessageText}).",
+                    $"Let the importing role read and write the {SyncLedger.Schema} schema, or import a full backup.");
             _base = null;
             _recording = null;
             _report.Warnings.Add(BackupIssue.Warning(IssueCode.LedgerNotRecorded,
@@ -94,6 +115,60 @@ internal sealed partial class ImportSession
                 $"Let the importing role create and write the {SyncLedger.Schema} schema."));
         }
         if (options.Resolutions is { Count: > 0 } resolutions) await LoadResolutionsAsync(resolutions, ct);
+    }
+
+    private void Refuse(IssueCode code, string message, string fix)
+    {
+        _report.Errors.Add(BackupIssue.Error(code, message, fix, phase: BackupPhase.Validate));
+        _refused = true;
+        throw new ImportAbortedException();
+    }
+
+    /// <summary>Whether this database's ledger names the backup, exported or imported.</summary>
+    private async Task<bool> SeenAsync(string sha256, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {SyncLedger.Schema}.sync_exchanges WHERE backup_sha256 = $1)", conn, _tx);
+        cmd.Parameters.AddWithValue(sha256);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private readonly Dictionary<string, string> _tombstoneMatch = new(StringComparer.Ordinal);
+
+    private static string Tombstones(string table) => Sql.Ident("_tomb_" + table);
+
+    /// <summary>
+    /// A differential's tombstones of a table, found here through their natural key (matched with the id map). With a
+    /// merge base, a row changed here since the base is a conflict (changed here, deleted there) that a decision or the
+    /// policy settles; the others are deleted with apply-deletes (after every table, children first), listed otherwise.
+    /// Returns the unchanged ones found and the conflicts.
+    /// </summary>
+    private async Task<(long DeletedThere, long Conflicts)> MatchTombstonesAsync(TableModel model, string rowMatch, CancellationToken ct)
+    {
+        var name = model.Name;
+        var changed = HasBase(name)
+            ? $"(b.key IS NOT NULL AND {ChangedSince(SyncLedger.BaseColumns(model), c => "x." + Sql.Ident(c.Name), "b")})"
+            : "false";
+        var baseJoin = HasBase(name) ? $" LEFT JOIN {BaseRows(name)} b ON b.key = m.bkey" : "";
+        await ExecAsync($"CREATE TEMP TABLE {Tombstones(name)} ON COMMIT DROP AS SELECT m.line, {changed} AS changed, NULL::text AS take, false AS del " +
+                        $"FROM {Map(name)} m JOIN public.{Sql.Ident(name)} x ON {rowMatch}{baseJoin} WHERE m.line < {TombstoneLines} AND m.present", ct);
+        if (_hasResolutions)
+            await ExecAsync($"UPDATE {Tombstones(name)} h SET take = r.take FROM {Map(name)} m, _resolutions r " +
+                            $"WHERE h.changed AND m.line = h.line AND r.table_name = {Sql.Literal(name)} AND r.column_name = '' AND r.key = {KeyText(model, "m")}", ct);
+        await MarkResolutionsUsedAsync(model, Tombstones(name), "m", $"JOIN {Map(name)} m ON m.line = h.line", "h.changed", ct);
+        var applyDeletes = options.ApplyDeletes ? "true" : "false";
+        await ExecAsync($"UPDATE {Tombstones(name)} SET del = CASE WHEN changed THEN coalesce(take, {Sql.Literal(PolicyTake)}) = 'backup' ELSE {applyDeletes} END", ct);
+        await ListRowConflictsAsync(model, ConflictKind.ChangedHereDeletedThere,
+            $"SELECT {KeyText(model, "m")}, h.take FROM {Tombstones(name)} h JOIN {Map(name)} m ON m.line = h.line WHERE h.changed ORDER BY m.line", ct);
+        _report.Undecided += await UndecidedRowConflictsAsync(Tombstones(name), ct);
+        var unchanged = await ScalarAsync($"SELECT count(*) FROM {Tombstones(name)} WHERE NOT changed", ct);
+        var conflicts = await ScalarAsync($"SELECT count(*) FROM {Tombstones(name)} WHERE changed", ct);
+        _tombstoneMatch[name] = rowMatch;
+        if (await ScalarAsync($"SELECT count(*) FROM {Tombstones(name)} WHERE del", ct) > 0) _deletions.Add(name);
+        if (unchanged > 0 && !options.ApplyDeletes)
+            _report.Warnings.Add(BackupIssue.Warning(IssueCode.DeletedThereKept,
+                $"{name}: {unchanged} row(s) deleted in the backup's instance since the base are kept here.",
+                "Import with --apply-deletes to delete them as well.", name));
+        return (unchanged, conflicts);
     }
 
     private void NoBase(string why) => _report.Warnings.Add(BackupIssue.Warning(IssueCode.NoMergeBase,
@@ -319,7 +394,9 @@ internal sealed partial class ImportSession
         {
             At(BackupPhase.Write, model.Name);
             var key = SyncLedger.Key(model, i => "x." + Sql.Ident(model.Profile.NaturalKey[i].Column));
-            var deleted = await ExecAsync($"DELETE FROM public.{Sql.Ident(model.Name)} x USING {Gone(model.Name)} g WHERE g.del AND {key} = g.key", ct);
+            var deleted = _tombstoneMatch.TryGetValue(model.Name, out var match)
+                ? await ExecAsync($"DELETE FROM public.{Sql.Ident(model.Name)} x USING {Tombstones(model.Name)} h JOIN {Map(model.Name)} m ON m.line = h.line WHERE h.del AND {match}", ct)
+                : await ExecAsync($"DELETE FROM public.{Sql.Ident(model.Name)} x USING {Gone(model.Name)} g WHERE g.del AND {key} = g.key", ct);
             _report.Counts[model.Name] = _report.Counts[model.Name] with { Deleted = deleted };
         }
     }

@@ -45,6 +45,8 @@ internal sealed partial class ImportSession(
     // Where the run is, so that an abort names the phase, table and column it stopped at.
     private ImportPosition _at = new(BackupPhase.Validate, null, null);
     private ImportStop? _stoppedAt;
+    // A differential the target cannot take (not a merge, or a base it never saw): refused before a row is written.
+    private bool _refused;
 
     public async Task<ImportResult> RunAsync(CancellationToken ct)
     {
@@ -142,7 +144,7 @@ internal sealed partial class ImportSession(
         catch (ImportAbortedException)
         {
             await _phases.RollbackAsync(CancellationToken.None);
-            return Stopped();
+            return _refused ? Result(ImportOutcome.Refused) : Stopped();
         }
         catch (OperationCanceledException)
         {

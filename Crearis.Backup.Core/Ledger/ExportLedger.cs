@@ -64,11 +64,13 @@ internal sealed class ExportLedger : IAsyncDisposable
     /// <summary>Keeps one exported table's rows as a base.</summary>
     public async Task KeepRowsAsync(TableModel model, CancellationToken ct)
     {
-        var key = SyncLedger.Key(model, i => "x." + Sql.Ident(model.Profile.NaturalKey[i].Column));
-        var row = SyncLedger.Row(SyncLedger.BaseColumns(model).Select(c => (c, "x." + Sql.Ident(c.Name))));
+        var key = SyncLedger.Key(model, i => "t." + Sql.Ident(model.Profile.NaturalKey[i].Column));
+        var row = SyncLedger.Row(SyncLedger.BaseColumns(model).Select(c => (c, "t." + Sql.Ident(c.Name))));
+        // With the hash of the row as written: a later differential against this export compares it.
         await using var cmd = new NpgsqlCommand(
-            $"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row) " +
-            $"SELECT {_exchange}, {Sql.Literal(model.Name)}, {key}, {row} FROM public.{Sql.Ident(model.Name)} x", _conn, _tx)
+            $"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row, content, row_id) " +
+            $"SELECT {_exchange}, {Sql.Literal(model.Name)}, {key}, {row}, {Export.BackupExporter.RowHash(model)}, " +
+            $"{(model.IdColumn is { } id ? $"to_jsonb(t.{Sql.Ident(id)})" : "NULL")} FROM public.{Sql.Ident(model.Name)} t", _conn, _tx)
         { CommandTimeout = 0 };
         _rows += await cmd.ExecuteNonQueryAsync(ct);
     }

@@ -37,6 +37,14 @@ public static class SyncLedger
             .Append(manifest.CreatedAt.UtcDateTime.ToString("O")).Append('\n');
         foreach (var table in manifest.Tables.OrderBy(t => t.Name, StringComparer.Ordinal))
             text.Append(table.Name).Append(' ').Append(table.Rows).Append(' ').Append(table.Sha256).Append('\n');
+        // A differential is named by its base and its extra files too (a full backup's name is unchanged).
+        if (manifest.Differential is { } diff)
+        {
+            text.Append("differential ").Append(diff.BaseSha256).Append('\n');
+            foreach (var table in diff.Tables.OrderBy(t => t.Name, StringComparer.Ordinal))
+                text.Append(table.Name).Append(' ').Append(table.ContextRows).Append(' ').Append(table.ContextSha256)
+                    .Append(' ').Append(table.DeletedRows).Append(' ').Append(table.DeletedSha256).Append('\n');
+        }
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))).ToLowerInvariant();
     }
 
@@ -113,7 +121,12 @@ public static class SyncLedger
                 exchange_id bigint NOT NULL REFERENCES {Schema}.sync_exchanges (id) ON DELETE CASCADE,
                 table_name text NOT NULL,
                 key jsonb NOT NULL,
-                row jsonb NOT NULL);
+                row jsonb NOT NULL,
+                -- An export's rows carry the SHA-256 of each row as written (what a differential compares) and the
+                -- row's id as written (a differential's tombstone names it, so rows deleted with their parent
+                -- resolve); NULL for an import's rows.
+                content bytea,
+                row_id jsonb);
             CREATE INDEX IF NOT EXISTS sync_base_rows_exchange ON {Schema}.sync_base_rows (exchange_id, table_name);
             """, ct);
     }

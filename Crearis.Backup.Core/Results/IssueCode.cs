@@ -88,6 +88,16 @@ public readonly record struct IssueCode
     public static readonly IssueCode UnknownResolution = new("UNKNOWN_RESOLUTION");
     /// <summary>A resolutions file that cannot be read as decisions (the CLI's --resolutions).</summary>
     public static readonly IssueCode BadResolutions = new("BAD_RESOLUTIONS");
+    // Differential backups.
+    /// <summary>A differential's base is unknown: the exporting database did not export it (or no longer keeps its rows),
+    /// or the importing database never exchanged it.</summary>
+    public static readonly IssueCode BaseUnknown = new("BASE_UNKNOWN");
+    /// <summary>Files given to combine do not form a chain (a differential's base is not the file before it).</summary>
+    public static readonly IssueCode BaseMismatch = new("BASE_MISMATCH");
+    /// <summary>A differential's tombstones name rows here that are kept (deleted only with apply-deletes).</summary>
+    public static readonly IssueCode DeletedThereKept = new("DELETED_THERE_KEPT");
+    /// <summary>A differential is imported only as a merge.</summary>
+    public static readonly IssueCode DifferentialNeedsMerge = new("DIFFERENTIAL_NEEDS_MERGE");
     // Encrypted backups (age v1).
     /// <summary>The file is encrypted and no identity or passphrase was given.</summary>
     public static readonly IssueCode KeyRequired = new("KEY_REQUIRED");

@@ -27,6 +27,14 @@ public sealed record BackupManifest
     /// <summary>The exchanges that installation knew when it exported, newest first: what a merge looks for its base in.</summary>
     public IReadOnlyList<ManifestExchange>? Exchanges { get; init; }
 
+    /// <summary>
+    /// A differential backup: the base it is taken against (by content SHA-256). Its table files hold only the rows new
+    /// or changed since the base; beside them, per table, <c>tables/&lt;t&gt;.context.jsonl</c> (id and natural key of
+    /// unchanged rows the changed ones refer to, so references resolve) and <c>tables/&lt;t&gt;.deleted.jsonl</c> (the
+    /// natural key of each row deleted since the base). Null for a full backup.
+    /// </summary>
+    public ManifestDifferential? Differential { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -60,6 +68,33 @@ public sealed record ManifestTable
     public long Bytes { get; init; }
     public IReadOnlyList<string> NaturalKey { get; init; } = [];
     public IReadOnlyList<ManifestColumn> Columns { get; init; } = [];
+}
+
+public sealed record ManifestDifferential
+{
+    /// <summary>The content SHA-256 (<c>SyncLedger.ContentSha256</c>) of the backup this one is taken against.</summary>
+    public string BaseSha256 { get; init; } = "";
+
+    /// <summary>When the base was exported.</summary>
+    public DateTimeOffset BaseCreatedAt { get; init; }
+
+    /// <summary>Per table: the unchanged rows referred to (id and natural key only) and the rows deleted since the base.</summary>
+    public IReadOnlyList<ManifestDifferentialTable> Tables { get; init; } = [];
+}
+
+/// <summary>A table's extra files in a differential backup, checked like its table file (rows, SHA-256).</summary>
+public sealed record ManifestDifferentialTable
+{
+    public string Name { get; init; } = "";
+    public string ContextFile { get; init; } = "";
+    public long ContextRows { get; init; }
+    public string ContextSha256 { get; init; } = "";
+    public string DeletedFile { get; init; } = "";
+    public long DeletedRows { get; init; }
+    public string DeletedSha256 { get; init; } = "";
+
+    public static string ContextFileOf(string table) => $"tables/{table}.context.jsonl";
+    public static string DeletedFileOf(string table) => $"tables/{table}.deleted.jsonl";
 }
 
 public sealed record ManifestInstance

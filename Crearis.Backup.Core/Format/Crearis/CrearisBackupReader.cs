@@ -72,32 +72,84 @@ public static class CrearisBackupReader
         issues.AddRange(ManifestRules.Check(manifest, file, limits));
         if (issues.Count > 0) return new(false, null, issues);
 
-        foreach (var table in manifest.Tables)
-        {
-            if (!files.Remove(table.File, out var actual))
+        // Every file the manifest lists, with its table's declared columns: a differential's extra files are checked
+        // exactly like table files.
+        var listed = manifest.Tables.Select(t => (Table: t, File: t.File, Rows: t.Rows, Sha: t.Sha256)).ToList();
+        if (manifest.Differential is { } diff)
+            foreach (var extra in diff.Tables)
             {
-                issues.Add(BackupIssue.Error(IssueCode.MissingFile, $"{file}: the manifest lists {table.File} but the archive does not contain it.",
-                    "The backup is incomplete; use another copy.", table.Name, key: table.File));
+                var owner = manifest.Tables.First(t => t.Name == extra.Name);
+                listed.Add((owner, extra.ContextFile, extra.ContextRows, extra.ContextSha256));
+                listed.Add((owner, extra.DeletedFile, extra.DeletedRows, extra.DeletedSha256));
+            }
+        foreach (var (table, tableFile, tableRows, tableSha) in listed)
+        {
+            if (!files.Remove(tableFile, out var actual))
+            {
+                issues.Add(BackupIssue.Error(IssueCode.MissingFile, $"{file}: the manifest lists {tableFile} but the archive does not contain it.",
+                    "The backup is incomplete; use another copy.", table.Name, key: tableFile));
                 continue;
             }
-            if (!string.Equals(actual.Sha, table.Sha256, StringComparison.Ordinal))
+            if (!string.Equals(actual.Sha, tableSha, StringComparison.Ordinal))
                 issues.Add(BackupIssue.Error(IssueCode.BadChecksum,
-                    $"{file}: {table.File} has SHA-256 {actual.Sha}, the manifest says {table.Sha256}.",
-                    "The file was changed or damaged after export; use an intact copy.", table.Name, key: table.File));
-            else if (actual.Rows != table.Rows)
+                    $"{file}: {tableFile} has SHA-256 {actual.Sha}, the manifest says {tableSha}.",
+                    "The file was changed or damaged after export; use an intact copy.", table.Name, key: tableFile));
+            else if (actual.Rows != tableRows)
                 issues.Add(BackupIssue.Error(IssueCode.BadRowCount,
-                    $"{file}: {table.File} holds {actual.Rows} rows, the manifest says {table.Rows}.",
-                    "The backup is inconsistent; use another copy.", table.Name, key: table.File));
+                    $"{file}: {tableFile} holds {actual.Rows} rows, the manifest says {tableRows}.",
+                    "The backup is inconsistent; use another copy.", table.Name, key: tableFile));
             var declared = table.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var (column, row) in actual.Names.Where(n => !declared.Contains(n.Column)))
                 issues.Add(BackupIssue.Error(IssueCode.UndeclaredColumn,
-                    $"{file}: row {row} of {table.File} carries a column \"{column}\" the manifest does not declare for {table.Name}.",
-                    "The file was changed after export; use an intact copy.", table.Name, key: $"{table.File}:{row}", column: column));
+                    $"{file}: row {row} of {tableFile} carries a column \"{column}\" the manifest does not declare for {table.Name}.",
+                    "The file was changed after export; use an intact copy.", table.Name, key: $"{tableFile}:{row}", column: column));
         }
         foreach (var extra in files.Keys)
             issues.Add(BackupIssue.Error(IssueCode.UnexpectedEntry, $"{file} holds {extra}, which its manifest does not list.",
                 "The file was changed after export; use an intact copy.", key: extra));
         return new(issues.Count == 0, manifest, issues);
+    }
+
+    /// <summary>
+    /// Only the manifest, checked (the table files are passed over, not read): enough to name a backup by its content
+    /// SHA-256 — a differential's base, whose rows come from the ledger, never from the file.
+    /// </summary>
+    public static async Task<(BackupManifest? Manifest, IReadOnlyList<BackupIssue> Issues)> ReadManifestAsync(string path, CancellationToken ct = default,
+        BackupLimits? limits = null, BackupKeys? keys = null)
+    {
+        limits ??= BackupLimits.Default;
+        var file = Path.GetFileName(path);
+        try
+        {
+            await using var archive = Entries.Open(path, limits, keys);
+            while (await archive.NextAsync(ct) is { } next)
+            {
+                if (next.Name != BackupManifest.FileName) continue;
+                var (manifest, problem) = await ManifestRules.ReadAsync(next.Data, file, limits, ct);
+                if (problem is not null) return (null, [problem]);
+                if (manifest!.Format != BackupManifest.FormatName || manifest.FormatVersion != BackupManifest.CurrentVersion)
+                    return (null, [BackupIssue.Error(IssueCode.UnsupportedVersion,
+                        $"{file} is format '{manifest.Format}' version {manifest.FormatVersion}; this tool reads version {BackupManifest.CurrentVersion}.",
+                        "Use the version of Crearis Backup Admin that wrote it.")]);
+                var issues = ManifestRules.Check(manifest, file, limits);
+                return issues.Count > 0 ? (null, issues) : (manifest, []);
+            }
+        }
+        catch (BackupFileException e)
+        {
+            return (null, [e.Issue]);
+        }
+        catch (TarGuardException e)
+        {
+            return (null, [TarGuard.Refusal(e, file).Issue]);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or IOException)
+        {
+            return (null, [BackupIssue.Error(IssueCode.CorruptArchive, $"{file} is not a readable .tar.gz ({e.Message}).",
+                "Check that the file was copied completely; export again if it was cut off.")]);
+        }
+        return (null, [BackupIssue.Error(IssueCode.MissingManifest, $"{file} has no manifest.json, so it is not a Crearis backup (version 2).",
+            "Choose a backup made by Crearis Backup Admin.")]);
     }
 
     /// <summary>Opens a verified backup for reading rows.</summary>
@@ -124,15 +176,29 @@ public static class CrearisBackupReader
             ContentSha256 = Ledger.SyncLedger.ContentSha256(manifest),
             Instance = manifest.Instance?.Id,
             Exchanges = manifest.Exchanges ?? [],
+            DifferentialBase = manifest.Differential?.BaseSha256,
+            Tombstones = manifest.Differential?.Tables.ToDictionary(t => t.Name, t => t.DeletedRows, StringComparer.Ordinal),
         };
 
         public IReadOnlyList<BackupIssue> Issues => [];
 
-        public async IAsyncEnumerable<BackupRow> ReadRowsAsync(string table,
+        public IAsyncEnumerable<BackupRow> ReadRowsAsync(string table, CancellationToken cancellationToken = default) =>
+            manifest.Tables.FirstOrDefault(t => t.Name == table) is { } entry
+                ? ReadEntryAsync(entry, entry.File, entry.Rows, entry.Sha256, cancellationToken) : Empty();
+
+        public IAsyncEnumerable<BackupRow> ReadContextRowsAsync(string table, CancellationToken cancellationToken = default) =>
+            manifest.Tables.FirstOrDefault(t => t.Name == table) is { } entry && manifest.Differential?.Tables.FirstOrDefault(t => t.Name == table) is { } d
+                ? ReadEntryAsync(entry, d.ContextFile, d.ContextRows, d.ContextSha256, cancellationToken) : Empty();
+
+        public IAsyncEnumerable<BackupRow> ReadTombstonesAsync(string table, CancellationToken cancellationToken = default) =>
+            manifest.Tables.FirstOrDefault(t => t.Name == table) is { } entry && manifest.Differential?.Tables.FirstOrDefault(t => t.Name == table) is { } d
+                ? ReadEntryAsync(entry, d.DeletedFile, d.DeletedRows, d.DeletedSha256, cancellationToken) : Empty();
+
+        private static IAsyncEnumerable<BackupRow> Empty() => AsyncEnumerable.Empty<BackupRow>();
+
+        private async IAsyncEnumerable<BackupRow> ReadEntryAsync(ManifestTable entry, string entryFile, long entryRows, string entrySha,
             [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            var entry = manifest.Tables.FirstOrDefault(t => t.Name == table);
-            if (entry is null) yield break;
             // Two tables read at once cannot share the forward reader: the second gets its own.
             var shared = !_reading;
             var archive = shared ? _archive : null;
@@ -140,23 +206,23 @@ public static class CrearisBackupReader
             try
             {
                 _reading |= shared;
-                var stream = archive is null ? null : await archive.SeekAsync(entry.File, cancellationToken);
+                var stream = archive is null ? null : await archive.SeekAsync(entryFile, cancellationToken);
                 if (stream is null)
                 {
                     // Behind the shared reader (or no reader yet): start from the beginning of the file.
                     if (shared && _archive is not null) await _archive.DisposeAsync();
                     own = Entries.Open(path, limits, keys);
                     if (shared) (_archive, own) = (own, null);
-                    stream = await (shared ? _archive! : own!).SeekAsync(entry.File, cancellationToken);
+                    stream = await (shared ? _archive! : own!).SeekAsync(entryFile, cancellationToken);
                 }
                 if (stream is null)
-                    throw Changed(entry, $"{entry.File} is no longer in the file.");
-                using var rows = new TableFileReader(stream, _file, entry.File, limits,
+                    throw Changed(entry, entryFile, $"{entryFile} is no longer in the file.");
+                using var rows = new TableFileReader(stream, _file, entryFile, limits,
                     entry.Columns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal));
                 while (await rows.NextAsync(cancellationToken) is { } line)
                     yield return new BackupRow(rows.Rows, Encoding.UTF8.GetString(line.Span));
-                if (rows.Rows != entry.Rows || rows.Sha256() != entry.Sha256)
-                    throw Changed(entry, $"{entry.File} no longer matches its manifest ({rows.Rows} rows, SHA-256 {rows.Sha256()}).");
+                if (rows.Rows != entryRows || rows.Sha256() != entrySha)
+                    throw Changed(entry, entryFile, $"{entryFile} no longer matches its manifest ({rows.Rows} rows, SHA-256 {rows.Sha256()}).");
             }
             finally
             {
@@ -165,9 +231,9 @@ public static class CrearisBackupReader
             }
         }
 
-        private BackupFileException Changed(ManifestTable entry, string what) =>
+        private BackupFileException Changed(ManifestTable entry, string entryFile, string what) =>
             new(BackupIssue.Error(IssueCode.BadChecksum, $"{_file} changed after it was verified: {what}",
-                "Nothing was written; keep the file unchanged while it is imported and try again.", entry.Name, key: entry.File));
+                "Nothing was written; keep the file unchanged while it is imported and try again.", entry.Name, key: entryFile));
 
         public async ValueTask DisposeAsync()
         {

@@ -98,6 +98,28 @@ internal static partial class ManifestRules
             foreach (var key in table.NaturalKey.Where(k => k is null || !columns.Contains(k)))
                 issues.Add(Bad(IssueCode.BadManifest, $"{where} has a natural key column \"{Shorten(key ?? "null")}\" it does not declare.", table.Name));
         }
+        if (manifest.Differential is { } diff)
+        {
+            if (!Sha256().IsMatch(diff.BaseSha256))
+                issues.Add(Bad(IssueCode.BadManifest, $"{file}: the manifest's differential names no valid base SHA-256."));
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var table in diff.Tables)
+            {
+                if (table is null || !names.Contains(table.Name) || !seen.Add(table.Name))
+                {
+                    issues.Add(Bad(IssueCode.BadManifest, $"{file}: the manifest's differential lists a table that is not in the backup, or twice."));
+                    continue;
+                }
+                var where = $"{file}: the differential's table {table.Name}";
+                if (table.ContextFile != ManifestDifferentialTable.ContextFileOf(table.Name) || table.DeletedFile != ManifestDifferentialTable.DeletedFileOf(table.Name))
+                    issues.Add(Bad(IssueCode.BadManifest, $"{where} names its files where the exporter does not put them.", table.Name));
+                if (table.ContextRows < 0 || table.DeletedRows < 0) issues.Add(Bad(IssueCode.BadManifest, $"{where} has a negative row count.", table.Name));
+                if (!Sha256().IsMatch(table.ContextSha256) || !Sha256().IsMatch(table.DeletedSha256))
+                    issues.Add(Bad(IssueCode.BadManifest, $"{where} has no SHA-256 (64 hex digits) for its files.", table.Name));
+            }
+            if (seen.Count != names.Count)
+                issues.Add(Bad(IssueCode.BadManifest, $"{file}: the manifest's differential does not list every table of the backup."));
+        }
         return issues;
     }
 
