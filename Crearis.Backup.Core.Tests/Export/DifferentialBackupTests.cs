@@ -169,6 +169,19 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
     }
 
     [Fact]
+    public async Task A_base_whose_rows_a_crash_emptied_is_refused_rather_than_missing_every_deletion()
+    {
+        var x = await BaseThenEditAsync();
+        // The base rows are an unlogged table: after a crash PostgreSQL starts it empty, which TRUNCATE reproduces.
+        await ExecuteAsync(a.ConnectionString, "TRUNCATE crearis_admin.sync_base_rows");
+
+        var result = await BackupExporter.ExportAsync(a.ConnectionString, File("d.tar.gz"), new ExportOptions { Base = x });
+
+        result.Succeeded.Should().BeFalse();
+        result.Issues.Should().ContainSingle(i => i.Code == IssueCode.BaseUnknown);
+    }
+
+    [Fact]
     public async Task Combining_the_base_and_differentials_equals_a_full_export_taken_at_the_same_moment()
     {
         var x = await BaseThenEditAsync();

@@ -41,7 +41,9 @@ internal static class DifferentialExport
         await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{SyncLedger.Schema}.sync_exchanges') IS NOT NULL", conn, tx))
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!) return (null, [Unknown(file, "this database keeps no sync ledger")]);
         await using var cmd = new NpgsqlCommand(
-            $"SELECT id, backup_created_at, tables FROM {SyncLedger.Schema}.sync_exchanges WHERE direction = 'exported' AND backup_sha256 = $1 AND rows_kept ORDER BY id DESC LIMIT 1",
+            $"SELECT id, backup_created_at, tables FROM {SyncLedger.Schema}.sync_exchanges WHERE direction = 'exported' AND backup_sha256 = $1 AND rows_kept " +
+            // Rows a crash emptied from the unlogged table: without them every deletion since the base would be missed.
+            $"AND rows_count = (SELECT count(*) FROM {SyncLedger.Schema}.sync_base_rows b WHERE b.exchange_id = sync_exchanges.id) ORDER BY id DESC LIMIT 1",
             conn, tx);
         cmd.Parameters.AddWithValue(sha);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
