@@ -35,10 +35,8 @@ public sealed class ConflictDecision
 /// <summary>The names of <see cref="ConflictTake"/>: the same words as a resolutions file and the result JSON use.</summary>
 public static class ConflictTakes
 {
-    public static readonly Vocabulary<ConflictTake> Vocabulary = new(
-        (ConflictTake.Target, "target"),
-        (ConflictTake.Backup, "backup"),
-        (ConflictTake.Value, "value"));
+    public static readonly Vocabulary<ConflictTake> Vocabulary =
+        new(Enum.GetValues<ConflictTake>().Select(t => (t, ConflictTakeNames.Name(t))).ToArray());
 
     public static string ToName(this ConflictTake take) => Vocabulary.Name(take);
 

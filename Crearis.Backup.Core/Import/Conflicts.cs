@@ -56,6 +56,33 @@ public enum ConflictTake
 }
 
 /// <summary>
+/// The words for <see cref="ConflictTake"/> wherever they are not JSON (which the attributes above name alike): the
+/// resolutions file's reader, the run's SQL, the admin database.
+/// </summary>
+public static class ConflictTakeNames
+{
+    public static string Name(ConflictTake take) => take switch
+    {
+        ConflictTake.Target => "target",
+        ConflictTake.Backup => "backup",
+        ConflictTake.Value => "value",
+        _ => throw new ArgumentOutOfRangeException(nameof(take), take, null),
+    };
+
+    public static bool TryParse(string? name, out ConflictTake take)
+    {
+        foreach (var member in Enum.GetValues<ConflictTake>())
+            if (Name(member) == name)
+            {
+                take = member;
+                return true;
+            }
+        take = default;
+        return false;
+    }
+}
+
+/// <summary>
 /// One decided conflict, as a resolutions file holds it: the conflict's table, key and column (null for a row-level
 /// conflict) and the side taken; <see cref="Value"/> is the field's new value (JSON, as the backup's rows write it)
 /// when <see cref="Take"/> is <see cref="ConflictTake.Value"/>.
@@ -120,13 +147,7 @@ public static class ConflictResolutions
                 var column = Text("column");
                 if (entry.TryGetProperty("column", out var c) && c.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
                     return (null, $"entry {n} ({table} {key}): \"column\" must be a column name or null");
-                ConflictTake? take = Text("take") switch
-                {
-                    "target" => ConflictTake.Target,
-                    "backup" => ConflictTake.Backup,
-                    "value" => ConflictTake.Value,
-                    _ => null,
-                };
+                ConflictTake? take = ConflictTakeNames.TryParse(Text("take"), out var taken) ? taken : null;
                 if (take is null) return (null, $"entry {n} ({table} {key}{(column is null ? "" : " " + column)}): \"take\" must be \"target\", \"backup\" or \"value\"");
                 JsonElement? value = null;
                 if (take == ConflictTake.Value)

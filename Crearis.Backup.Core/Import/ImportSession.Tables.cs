@@ -167,7 +167,6 @@ internal sealed partial class ImportSession
             if (threeWay && source.Summary.DifferentialBase is null)
             {
                 var (deletedThere, conflicts) = await FindDeletedThereAsync(model, compared, ct);
-                _report.Undecided += await UndecidedRowConflictsAsync(Gone(name), ct);
                 counts = counts with { DeletedThere = deletedThere, Conflicts = counts.Conflicts + conflicts };
             }
         }

@@ -151,19 +151,8 @@ internal sealed partial class ImportSession
         var baseJoin = HasBase(name) ? $" LEFT JOIN {BaseRows(name)} b ON b.key = m.bkey" : "";
         await ExecAsync($"CREATE TEMP TABLE {Tombstones(name)} ON COMMIT DROP AS SELECT m.line, {changed} AS changed, NULL::text AS take, false AS del " +
                         $"FROM {Map(name)} m JOIN public.{Sql.Ident(name)} x ON {rowMatch}{baseJoin} WHERE m.line < {TombstoneLines} AND m.present", ct);
-        if (_hasResolutions)
-            await ExecAsync($"UPDATE {Tombstones(name)} h SET take = r.take FROM {Map(name)} m, _resolutions r " +
-                            $"WHERE h.changed AND m.line = h.line AND r.table_name = {Sql.Literal(name)} AND r.column_name = '' AND r.key = {KeyText(model, "m")}", ct);
-        await MarkResolutionsUsedAsync(model, Tombstones(name), "m", $"JOIN {Map(name)} m ON m.line = h.line", "h.changed", ct);
-        var applyDeletes = options.ApplyDeletes ? "true" : "false";
-        await ExecAsync($"UPDATE {Tombstones(name)} SET del = CASE WHEN changed THEN coalesce(take, {Sql.Literal(PolicyTake)}) = 'backup' ELSE {applyDeletes} END", ct);
-        await ListRowConflictsAsync(model, ConflictKind.ChangedHereDeletedThere,
-            $"SELECT {KeyText(model, "m")}, h.take FROM {Tombstones(name)} h JOIN {Map(name)} m ON m.line = h.line WHERE h.changed ORDER BY m.line", ct);
-        _report.Undecided += await UndecidedRowConflictsAsync(Tombstones(name), ct);
-        var unchanged = await ScalarAsync($"SELECT count(*) FROM {Tombstones(name)} WHERE NOT changed", ct);
-        var conflicts = await ScalarAsync($"SELECT count(*) FROM {Tombstones(name)} WHERE changed", ct);
+        var (unchanged, conflicts) = await DecideDeletedThereAsync(model, Tombstones(name), "m", $", {Map(name)} m", " AND m.line = h.line", "m.line", ct);
         _tombstoneMatch[name] = rowMatch;
-        if (await ScalarAsync($"SELECT count(*) FROM {Tombstones(name)} WHERE del", ct) > 0) _deletions.Add(name);
         if (unchanged > 0 && !options.ApplyDeletes)
             _report.Warnings.Add(BackupIssue.Warning(IssueCode.DeletedThereKept,
                 $"{name}: {unchanged} row(s) deleted in the backup's instance since the base are kept here.",
@@ -188,7 +177,7 @@ internal sealed partial class ImportSession
                 await copy.WriteAsync(r.Table, ct);
                 await copy.WriteAsync(r.Key, ct);
                 await copy.WriteAsync(r.Column ?? "", ct);
-                await copy.WriteAsync(TakeWire(r.Take), ct);
+                await copy.WriteAsync(ConflictTakeNames.Name(r.Take), ct);
                 if (r.Value is { } value) await copy.WriteAsync(value.GetRawText(), NpgsqlTypes.NpgsqlDbType.Jsonb, ct);
                 else await copy.WriteNullAsync(ct);
             }
@@ -197,20 +186,8 @@ internal sealed partial class ImportSession
         await ExecAsync("CREATE INDEX ON _resolutions (table_name, key)", ct);
     }
 
-    private static string TakeWire(ConflictTake take) => take switch
-    {
-        ConflictTake.Backup => "backup",
-        ConflictTake.Value => "value",
-        _ => "target",
-    };
-
-    /// <summary>The side an undecided conflict takes under the policy ('none' under fail: it stays as it is here).</summary>
-    private string PolicyTake => options.OnConflict switch
-    {
-        ConflictPolicy.TakeBackup => "backup",
-        ConflictPolicy.KeepTarget => "target",
-        _ => "none",
-    };
+    /// <summary>The side an undecided conflict takes under the policy, as the run's SQL names it ('none' under fail: it stays as it is here).</summary>
+    private string PolicyTake => PolicyTaken is { } take ? ConflictTakeNames.Name(take) : "none";
 
     private ConflictTake? PolicyTaken => options.OnConflict switch
     {
@@ -238,7 +215,7 @@ internal sealed partial class ImportSession
                             $"WHERE h.changed AND m.line = h.line AND r.table_name = {Sql.Literal(name)} AND r.column_name = '' AND r.key = {KeyText(model, "m")}", ct);
         await MarkResolutionsUsedAsync(model, DeletedHereRows(name), "m", $"JOIN {Map(name)} m ON m.line = h.line", "h.changed", ct);
         await ExecAsync($"UPDATE {Map(name)} m SET held = true FROM {DeletedHereRows(name)} h " +
-                        $"WHERE h.line = m.line AND (NOT h.changed OR coalesce(h.take, {Sql.Literal(PolicyTake)}) <> 'backup')", ct);
+                        $"WHERE h.line = m.line AND (NOT h.changed OR NOT {TakesBackup("h.take")})", ct);
         await ListRowConflictsAsync(model, ConflictKind.DeletedHereChangedThere,
             $"SELECT {KeyText(model, "m")}, h.take FROM {DeletedHereRows(name)} h JOIN {Map(name)} m ON m.line = h.line WHERE h.changed ORDER BY m.line", ct);
         return (await ScalarAsync($"SELECT count(*) FROM {DeletedHereRows(name)} WHERE NOT changed", ct),
@@ -313,8 +290,8 @@ internal sealed partial class ImportSession
         var x = "x." + Sql.Ident(column.Name);
         var key = Sql.Literal(column.Name);
         var typed = $"(jsonb_populate_record(NULL::public.{Sql.Ident(model.Name)}, jsonb_build_object({key}, d.vals -> {key}))).{Sql.Ident(column.Name)}";
-        return $"CASE WHEN tw.state = 'there' THEN {backupValue} WHEN cf.cols @> ARRAY[{index}] THEN (CASE coalesce(d.takes ->> {key}, {Sql.Literal(PolicyTake)}) WHEN 'backup' THEN {backupValue} " +
-               $"WHEN 'value' THEN {typed} ELSE {x} END) " +
+        return $"CASE WHEN tw.state = 'there' THEN {backupValue} WHEN cf.cols @> ARRAY[{index}] THEN (CASE coalesce(d.takes ->> {key}, {Sql.Literal(PolicyTake)}) WHEN {Sql.Literal(ConflictTakeNames.Name(ConflictTake.Backup))} THEN {backupValue} " +
+               $"WHEN {Sql.Literal(ConflictTakeNames.Name(ConflictTake.Value))} THEN {typed} ELSE {x} END) " +
                $"WHEN b.key IS NULL OR NOT (b.row ? {key}) THEN {backupValue} " +
                $"WHEN {SyncLedger.Value(column, backupValue)} = b.row -> {key} THEN {x} ELSE {backupValue} END";
     }
@@ -371,18 +348,35 @@ internal sealed partial class ImportSession
                         $"FROM (SELECT b.key FROM {BaseRows(name)} b WHERE NOT EXISTS (SELECT 1 FROM {Map(name)} m WHERE m.bkey = b.key)) g " +
                         $"JOIN {BaseRows(name)} b ON b.key = g.key " +
                         $"JOIN public.{Sql.Ident(name)} x ON {SyncLedger.Key(model, i => "x." + Sql.Ident(model.Profile.NaturalKey[i].Column))} = g.key{lookup}", ct);
-        if (_hasResolutions)
-            await ExecAsync($"UPDATE {Gone(name)} g SET take = r.take FROM _resolutions r WHERE g.changed AND r.table_name = {Sql.Literal(name)} " +
-                            $"AND r.column_name = '' AND r.key = {KeyText(model, "g")}", ct);
-        await MarkResolutionsUsedAsync(model, Gone(name), "h", "", "h.changed", ct);
-        var applyDeletes = options.ApplyDeletes ? "true" : "false";
-        await ExecAsync($"UPDATE {Gone(name)} SET del = CASE WHEN changed THEN coalesce(take, {Sql.Literal(PolicyTake)}) = 'backup' ELSE {applyDeletes} END", ct);
-        await ListRowConflictsAsync(model, ConflictKind.ChangedHereDeletedThere,
-            $"SELECT {KeyText(model, "g")}, g.take FROM {Gone(name)} g WHERE g.changed ORDER BY 1", ct);
-        if (await ScalarAsync($"SELECT count(*) FROM {Gone(name)} WHERE del", ct) > 0) _deletions.Add(name);
-        return (await ScalarAsync($"SELECT count(*) FROM {Gone(name)} WHERE NOT changed", ct),
-                await ScalarAsync($"SELECT count(*) FROM {Gone(name)} WHERE changed", ct));
+        return await DecideDeletedThereAsync(model, Gone(name), "h", "", "", "1", ct);
     }
+
+    /// <summary>
+    /// Rows deleted in the backup's instance (alias h in <paramref name="rows"/>, with changed/take/del columns; their
+    /// key text from <paramref name="keyAlias"/>, joined by <paramref name="from"/> and <paramref name="where"/>):
+    /// those changed here are conflicts a decision or the policy settles, the others go with apply-deletes. Counts the
+    /// undecided, notes the table for deletion, returns the unchanged rows and the conflicts.
+    /// </summary>
+    private async Task<(long DeletedThere, long Conflicts)> DecideDeletedThereAsync(TableModel model, string rows, string keyAlias, string from,
+        string where, string order, CancellationToken ct)
+    {
+        var name = model.Name;
+        if (_hasResolutions)
+            await ExecAsync($"UPDATE {rows} h SET take = r.take FROM _resolutions r{from} WHERE h.changed{where} AND r.table_name = {Sql.Literal(name)} " +
+                            $"AND r.column_name = '' AND r.key = {KeyText(model, keyAlias)}", ct);
+        await MarkResolutionsUsedAsync(model, rows, keyAlias, from.Length == 0 ? "" : $"JOIN {Map(name)} m ON m.line = h.line", "h.changed", ct);
+        await ExecAsync($"UPDATE {rows} SET del = CASE WHEN changed THEN {TakesBackup("take")} ELSE {(options.ApplyDeletes ? "true" : "false")} END", ct);
+        await ListRowConflictsAsync(model, ConflictKind.ChangedHereDeletedThere,
+            $"SELECT {KeyText(model, keyAlias)}, h.take FROM {rows} h{from} WHERE h.changed{where} ORDER BY {order}", ct);
+        _report.Undecided += await UndecidedRowConflictsAsync(rows, ct);
+        if (await ScalarAsync($"SELECT count(*) FROM {rows} WHERE del", ct) > 0) _deletions.Add(name);
+        return (await ScalarAsync($"SELECT count(*) FROM {rows} WHERE NOT changed", ct),
+                await ScalarAsync($"SELECT count(*) FROM {rows} WHERE changed", ct));
+    }
+
+    /// <summary>SQL: whether a row-level decision (column <paramref name="take"/>, NULL when undecided) or else the policy takes the backup's side.</summary>
+    private string TakesBackup(string take) =>
+        $"coalesce({take}, {Sql.Literal(PolicyTake)}) = {Sql.Literal(ConflictTakeNames.Name(ConflictTake.Backup))}";
 
     /// <summary>
     /// Deletes what the merge decided to delete, children before parents (reverse plan order), after every table is
@@ -459,12 +453,8 @@ internal sealed partial class ImportSession
             : "(" + string.Join(" OR ", compared.Select(c =>
                 $"({baseAlias}.row ? {Sql.Literal(c.Name)} AND {SyncLedger.Value(c, value(c))} <> {baseAlias}.row -> {Sql.Literal(c.Name)})")) + ")";
 
-    private static ConflictTake ParseTake(string wire) => wire switch
-    {
-        "backup" => ConflictTake.Backup,
-        "value" => ConflictTake.Value,
-        _ => ConflictTake.Target,
-    };
+    private static ConflictTake ParseTake(string wire) =>
+        ConflictTakeNames.TryParse(wire, out var take) ? take : throw new InvalidOperationException($"unknown take '{wire}'");
 
     private static string? Text(NpgsqlDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 }
