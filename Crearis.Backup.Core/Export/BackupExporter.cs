@@ -35,6 +35,12 @@ public sealed record ExportOptions(
     /// <summary>Keep this export in the instance's sync ledger (a later merge's base). On by default; off for an export
     /// that must not write to the database (the benchmark measures the ledger's cost with it).</summary>
     public bool RecordExchange { get; init; } = true;
+
+    /// <summary>A filtered export: only the selected projects/users/recent rows, closed over every reference. Null: every row.</summary>
+    public Filtering.ExportFilter? Filter { get; init; }
+
+    /// <summary>A scrubbed copy for development: personal data replaced by keyed pseudonyms. Null: the data as it is.</summary>
+    public Scrubbing.ScrubKey? Scrub { get; init; }
 }
 
 public sealed record ExportResult(

@@ -35,6 +35,15 @@ public sealed record BackupManifest
     /// </summary>
     public ManifestDifferential? Differential { get; init; }
 
+    /// <summary>
+    /// A filtered backup: what selected its rows, the rules children were followed along, and per table how many rows
+    /// and why. Rows missing from a filtered backup were not selected, never deleted. Null: every row of its tables.
+    /// </summary>
+    public ManifestFilter? Filter { get; init; }
+
+    /// <summary>A scrubbed copy: personal data replaced by keyed pseudonyms. A production instance refuses to import it.</summary>
+    public ManifestScrub? Scrub { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
@@ -95,6 +104,52 @@ public sealed record ManifestDifferentialTable
 
     public static string ContextFileOf(string table) => $"tables/{table}.context.jsonl";
     public static string DeletedFileOf(string table) => $"tables/{table}.deleted.jsonl";
+}
+
+public sealed record ManifestFilter
+{
+    /// <summary>The projects named (domaincode).</summary>
+    public IReadOnlyList<string>? Projects { get; init; }
+
+    /// <summary>The users named (sysmail).</summary>
+    public IReadOnlyList<string>? Users { get; init; }
+
+    /// <summary>Rows changed since this moment (as given: "30d", "2026-01-01").</summary>
+    public string? Since { get; init; }
+
+    public DateTimeOffset? SinceAt { get; init; }
+
+    /// <summary>The rules children were included along, in words ("events of a selected project (events.project_id)").</summary>
+    public IReadOnlyList<string> Rules { get; init; } = [];
+
+    /// <summary>Per table: how many rows were written and why.</summary>
+    public IReadOnlyList<ManifestFilterTable> Tables { get; init; } = [];
+
+    /// <summary>Tables --since could not filter (no created_at, no parseable updated_at, no ledger record): written whole.</summary>
+    public IReadOnlyList<string> SinceUnfiltered { get; init; } = [];
+}
+
+public sealed record ManifestFilterTable
+{
+    public string Name { get; init; } = "";
+    public long Rows { get; init; }
+
+    /// <summary>How the table's --since was decided ("created_at", "updated_at", "ledger", or null when not filtered by time).</summary>
+    public string? SinceBy { get; init; }
+
+    public IReadOnlyList<ManifestFilterReason> Reasons { get; init; } = [];
+}
+
+/// <summary>Why rows are in a filtered backup: "selected", "child of projects (events.project_id)", "pulled in by events.location".</summary>
+public sealed record ManifestFilterReason(string Reason, long Rows);
+
+public sealed record ManifestScrub
+{
+    /// <summary>The key's public fingerprint (<see cref="Export.Scrubbing.ScrubKey.Fingerprint"/>): copies with the same one share pseudonyms.</summary>
+    public string KeyFingerprint { get; init; } = "";
+
+    /// <summary>The columns replaced ("users.sysmail"), and how ("email", "name", "phone", "address", "secret", "text").</summary>
+    public IReadOnlyDictionary<string, string> Columns { get; init; } = new Dictionary<string, string>();
 }
 
 public sealed record ManifestInstance
