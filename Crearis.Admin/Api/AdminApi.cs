@@ -10,7 +10,19 @@ public sealed record AddUserRequest(string Email, string Role, string Password);
 public sealed record StartImportRequest(string Backup, string Mode, bool DryRun = false, string[]? Tables = null, string[]? Exclude = null,
     bool WithDependencies = false, bool ContinueOnError = false);
 
-public sealed record StartExportRequest(string[]? Tables = null, string[]? Exclude = null, string? Description = null);
+/// <summary>
+/// An export to start. <c>base</c>: a file name of the backup folder this database exported (a differential against it);
+/// <c>projects</c> (domaincodes), <c>users</c> (sysmails), <c>since</c> ("30d" or "2026-01-01"): a filtered export;
+/// <c>scrub</c>: a scrubbed copy (needs the app's scrub key).
+/// </summary>
+public sealed record StartExportRequest(string[]? Tables = null, string[]? Exclude = null, string? Description = null,
+    string? Base = null, string[]? Projects = null, string[]? Users = null, string? Since = null, bool Scrub = false)
+{
+    public Crearis.Admin.Backups.ExportSettings ToSettings() => new()
+    {
+        Tables = Tables, Exclude = Exclude, Description = Description, Base = Base, Projects = Projects, Users = Users, Since = Since, Scrub = Scrub,
+    };
+}
 
 /// <summary>A job was queued: follow it at <c>/api/jobs/{id}</c>.</summary>
 public sealed record JobStarted(Guid Id);
@@ -79,16 +91,24 @@ public static class AdminApi
 
         api.MapPost("/exports", async (StartExportRequest request, BackupJobService jobs, HttpContext http) =>
             {
-                var started = await jobs.StartExportAsync(http.User.Identity!.Name!,
-                    new Crearis.Backup.Core.Export.ExportOptions(request.Tables, request.Exclude, request.Description),
-                    http.Connection.RemoteIpAddress?.ToString());
-                return Results.Accepted($"/api/jobs/{started.JobId}", new JobStarted(started.JobId!.Value));
+                var started = await jobs.StartExportAsync(http.User.Identity!.Name!, request.ToSettings(), http.Connection.RemoteIpAddress?.ToString());
+                return started.JobId is { } id
+                    ? Results.Accepted($"/api/jobs/{id}", new JobStarted(id))
+                    : BackupsApi.IssueProblem(StatusCodes.Status400BadRequest, "Export not started", started.Issues ?? []);
             })
             .Documented("startExport", "Jobs", "Start an export",
                 "Exports the connected database (all tables, or the ones named) into a new file of the backup folder, in the background. " +
-                "Follow it with `GET /api/jobs/{id}`.", Roles.Admin, ApiScope.Export)
+                "`base` (a file name of the backup folder that this database exported, full or differential) makes it a differential: only rows " +
+                "new or changed since, and a tombstone per row deleted. `projects` (domaincodes), `users` (sysmails) and `since` (`30d` or a date, " +
+                "`2026-01-01`) make it a filtered export: the rows selected and every row they refer to; a filtered backup never deletes on import. " +
+                "`scrub: true` writes a scrubbed copy for development (personal data replaced by keyed pseudonyms) with the app's scrub key. " +
+                "Follow the job with `GET /api/jobs/{id}`; a base this database did not export fails the job with `BASE_UNKNOWN`. " +
+                "400 with typed `issues[].code` when the request cannot be an export: `BAD_VALUE` (since is not a moment in the past), " +
+                "`NOT_FOUND` (no backup of that name in the folder), `KEY_REQUIRED` (scrub, but `Crearis:Backups:ScrubKeyFile` is not set).",
+                Roles.Admin, ApiScope.Export)
             .RequireAuthorization(Policies.AdminOnly)
-            .Produces<JobStarted>(StatusCodes.Status202Accepted);
+            .Produces<JobStarted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/jobs/{id:guid}", (Guid id, BackupJobService jobs) =>
                 jobs.Live(id) is { } job

@@ -30,7 +30,8 @@ public sealed record JobSnapshot(
     public bool IsActive => Status.IsActive();
 }
 
-public sealed record JobRequestResult(Guid? JobId, string? Refusal);
+/// <summary>A job was queued (<see cref="JobId"/>), or refused: <see cref="Refusal"/> says why, <see cref="Issues"/> with typed codes where the request itself was wrong.</summary>
+public sealed record JobRequestResult(Guid? JobId, string? Refusal, IReadOnlyList<BackupIssue>? Issues = null);
 
 /// <summary>
 /// Runs exports and imports in the background, one at a time, each in its own DI scope and database connections
@@ -78,9 +79,22 @@ public sealed class BackupJobService(
         return new(job.Id, null);
     }
 
-    public async Task<JobRequestResult> StartExportAsync(string user, ExportOptions options, string? ipAddress = null)
+    /// <summary>
+    /// Starts an export as a page or script asked for it: the base (a file name of the folder, resolved here to its path
+    /// and opened with the app's keys), the filter and the scrub key become the engine's options; a request that cannot
+    /// be one (bad since, no such base file, scrub without a key) is refused with typed issues and nothing is queued.
+    /// </summary>
+    public async Task<JobRequestResult> StartExportAsync(string user, ExportSettings settings, string? ipAddress = null)
     {
-        var job = await CreateAsync(JobKind.Export, user, "", null, options);
+        var (options, issues) = settings.Resolve(storage, DateTimeOffset.UtcNow);
+        if (options is null) return new(null, string.Join(" ", issues.Select(i => i.Message)), issues);
+        return await StartExportAsync(user, options, settings, ipAddress);
+    }
+
+    /// <summary>The job stores <paramref name="recorded"/> (names only, never a key) as its options.</summary>
+    private async Task<JobRequestResult> StartExportAsync(string user, ExportOptions options, ExportSettings recorded, string? ipAddress)
+    {
+        var job = await CreateAsync(JobKind.Export, user, "", null, recorded);
         _live[job.Id].IpAddress = ipAddress;
         _exportOptions[job.Id] = options;
         await _queue.Writer.WriteAsync(job.Id);
@@ -173,7 +187,7 @@ public sealed class BackupJobService(
         // Verify the new file once now, so the backup manager lists it with its manifest and a green check.
         if (result.Succeeded) await storage.GetAsync(name, verify: true, ct);
         await FinishAsync(job, result.Succeeded ? JobStatus.Succeeded : JobStatus.Failed,
-            result.Succeeded ? $"Wrote {name}: {result.TotalRows:N0} rows." : string.Join(" ", result.Issues.Select(i => i.Message)),
+            result.Succeeded ? $"Wrote {name}: {result.TotalRows:N0} rows{Kind(result)}." : string.Join(" ", result.Issues.Select(Refusal)),
             done.RunId, null, result);
     }
 
@@ -203,6 +217,20 @@ public sealed class BackupJobService(
         };
         await FinishAsync(job, status, message, done.RunId, result, null);
     }
+
+    /// <summary>What kind of copy was written, for the job's message: "(differential, filtered)".</summary>
+    private static string Kind(ExportResult result)
+    {
+        var kinds = new List<string>();
+        if (result.Manifest?.Differential is not null) kinds.Add("differential");
+        if (result.Manifest?.Filter is not null) kinds.Add("filtered");
+        if (result.Manifest?.Scrub is not null) kinds.Add("scrubbed");
+        return kinds.Count == 0 ? "" : $" ({string.Join(", ", kinds)})";
+    }
+
+    /// <summary>An issue as the job's message shows it: the typed code first (BASE_UNKNOWN: …), then what to do.</summary>
+    private static string Refusal(BackupIssue issue) =>
+        $"{issue.Code}: {issue.Message}{(issue.Suggestion is null ? "" : " " + issue.Suggestion)}";
 
     private static Actor ActorOf(LiveJob job) => new(job.Snapshot.StartedBy, job.IpAddress);
 

@@ -1,11 +1,13 @@
 using Crearis.Backup.Core.Encryption;
+using Crearis.Backup.Core.Export.Scrubbing;
 using Microsoft.Extensions.Options;
 
 namespace Crearis.Admin.Backups;
 
 /// <summary>
 /// The app's keys for encrypted backups, from configuration only (<c>Crearis:Backups:IdentityFile</c> opens
-/// .tar.gz.age files; <c>Crearis:Backups:Recipients</c> makes every export an encrypted one). The app never asks a
+/// .tar.gz.age files; <c>Crearis:Backups:Recipients</c> makes every export an encrypted one; <c>Crearis:Backups:ScrubKeyFile</c>
+/// or <c>CREARIS_SCRUB_KEY</c> is the key of scrubbed copies). The app never asks a
 /// user for a key or a passphrase, so it keeps none it should not.
 /// </summary>
 public sealed class BackupKeyring : IDisposable
@@ -14,8 +16,31 @@ public sealed class BackupKeyring : IDisposable
     {
         var (identities, recipients, error) = Read(options.Value);
         if (error is not null) throw new OptionsValidationException(nameof(BackupStorageOptions), typeof(BackupStorageOptions), [error]);
+        var (scrub, scrubError) = ReadScrubKey(options.Value);
+        if (scrubError is not null) throw new OptionsValidationException(nameof(BackupStorageOptions), typeof(BackupStorageOptions), [scrubError]);
         Keys = new BackupKeys(identities);
         Encryption = recipients.Count > 0 ? new BackupEncryption(recipients) : null;
+        Scrub = scrub;
+    }
+
+    /// <summary>The key scrubbed exports are made with; null when none is configured (the app then offers no scrubbed export).</summary>
+    public ScrubKey? Scrub { get; }
+
+    /// <summary>
+    /// <c>Crearis:Backups:ScrubKeyFile</c>, else the environment variable <c>CREARIS_SCRUB_KEY</c>; neither set is no
+    /// error (no scrubbed exports), but a file that cannot be read or a key that is too short is: a copy scrubbed with a
+    /// weak key could be reversed by guessing.
+    /// </summary>
+    public static (ScrubKey? Key, string? Error) ReadScrubKey(BackupStorageOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.ScrubKeyFile))
+        {
+            var (key, error) = ScrubKey.FromFile(options.ScrubKeyFile);
+            return error is null ? (key, null) : (null, $"Crearis:Backups:ScrubKeyFile: {error}");
+        }
+        if (Environment.GetEnvironmentVariable(ScrubKey.Variable) is not { Length: > 0 }) return (null, null);
+        var (fromVariable, variableError) = ScrubKey.FromEnvironment();
+        return variableError is null ? (fromVariable, null) : (null, $"{ScrubKey.Variable}: {variableError}");
     }
 
     /// <summary>What opens encrypted backups (no identity configured: encrypted files are listed as needing one).</summary>
@@ -57,6 +82,7 @@ public sealed class BackupStorageOptionsValidator : IValidateOptions<BackupStora
     {
         var (identities, _, error) = BackupKeyring.Read(options);
         foreach (var identity in identities) identity.Dispose();
+        error ??= BackupKeyring.ReadScrubKey(options).Error;
         return error is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(error);
     }
 }

@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Crearis.Admin.Hosting;
 using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Format.Crearis;
+using Crearis.Backup.Core.Ledger;
 using Crearis.Backup.Core.Results;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +24,12 @@ public sealed class BackupStorageOptions
 
     /// <summary>age recipients (age1…): when set, every export is encrypted to them.</summary>
     public string[]? Recipients { get; set; }
+
+    /// <summary>
+    /// A file holding the key scrubbed exports derive their pseudonyms from (at least 16 bytes); unset: the environment
+    /// variable <c>CREARIS_SCRUB_KEY</c>, else the app offers no scrubbed export.
+    /// </summary>
+    public string? ScrubKeyFile { get; set; }
 }
 
 /// <summary>A backup file as the backup manager lists it.</summary>
@@ -35,7 +43,23 @@ public sealed record BackupFileInfo(
     long? TotalRows,
     bool? Verified,
     IReadOnlyList<BackupIssue> Issues,
-    BackupSummary? Summary);
+    BackupSummary? Summary,
+    BackupManifest? Manifest = null)
+{
+    /// <summary>What kind of copy the file is, from its manifest (known once the file was verified).</summary>
+    public IReadOnlyList<BackupCopyKind> Kinds => Manifest is null ? [] :
+    [
+        .. Manifest.Differential is null ? Array.Empty<BackupCopyKind>() : [BackupCopyKind.Differential],
+        .. Manifest.Filter is null ? Array.Empty<BackupCopyKind>() : [BackupCopyKind.Filtered],
+        .. Manifest.Scrub is null ? Array.Empty<BackupCopyKind>() : [BackupCopyKind.Scrubbed],
+    ];
+}
+
+/// <summary>A backup that is not simply every row as it is: the list and the inspect dialog mark it so.</summary>
+public enum BackupCopyKind { Differential, Filtered, Scrubbed }
+
+/// <summary>A backup of the folder a differential export can be taken against: one this database exported (full or differential).</summary>
+public sealed record BaseCandidate(string Name, DateTimeOffset CreatedAt, string ContentSha256, bool IsDifferential, long Rows);
 
 public sealed record BackupPage(IReadOnlyList<BackupFileInfo> Items, int Total);
 
@@ -128,6 +152,54 @@ public sealed partial class BackupStorage
     /// <summary>What opens encrypted backups here (the configured identity), or null.</summary>
     public Crearis.Backup.Core.Encryption.BackupKeys? Keys => _keyring?.Keys;
 
+    /// <summary>The key scrubbed exports are made with (<c>Crearis:Backups:ScrubKeyFile</c> or <c>CREARIS_SCRUB_KEY</c>), or null.</summary>
+    public Crearis.Backup.Core.Export.Scrubbing.ScrubKey? ScrubKey => _keyring?.Scrub;
+
+    // Manifests of the folder's files by version, for the base picker: reading one means opening (maybe decrypting)
+    // the start of the file, which a dialog that opens often should not repeat.
+    private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, BackupManifest? Manifest)> _manifests = new();
+
+    /// <summary>How many of the newest files the base picker looks at: a differential is taken against a recent export.</summary>
+    public const int BaseCandidateFiles = 50;
+
+    /// <summary>
+    /// The backups a differential of <paramref name="database"/> can be taken against: files of our format whose manifest
+    /// names that database as its source, newest first (among the newest <see cref="BaseCandidateFiles"/> files). The
+    /// engine still decides: a file this database did not export, or whose rows its ledger no longer keeps, is refused
+    /// with BASE_UNKNOWN.
+    /// </summary>
+    public async Task<IReadOnlyList<BaseCandidate>> BaseCandidatesAsync(string database, CancellationToken ct = default)
+    {
+        var files = new DirectoryInfo(Folder).EnumerateFiles("*.tar.gz*")
+            .Where(f => IsValidName(f.Name) && IsPlainFile(f) && f.Length > 0)
+            .OrderByDescending(f => f.LastWriteTimeUtc).Take(BaseCandidateFiles).ToList();
+        var candidates = new List<BaseCandidate>();
+        foreach (var file in files)
+        {
+            var manifest = await ManifestOfAsync(file, ct);
+            if (manifest is null || manifest.Source.Database != database) continue;
+            candidates.Add(new BaseCandidate(file.Name, manifest.CreatedAt, SyncLedger.ContentSha256(manifest), manifest.Differential is not null,
+                manifest.Tables.Sum(t => t.Rows)));
+        }
+        return [.. candidates.OrderByDescending(c => c.CreatedAt)];
+    }
+
+    private async Task<BackupManifest?> ManifestOfAsync(FileInfo file, CancellationToken ct)
+    {
+        if (_verified.TryGetValue(file.Name, out var verified) && verified.Size == file.Length && verified.Modified == file.LastWriteTimeUtc
+            && verified.Result.IsValueCreated && verified.Result.Value.IsCompletedSuccessfully && verified.Result.Value.Result.Manifest is { } known)
+            return known;
+        if (_manifests.TryGetValue(file.Name, out var cached) && cached.Size == file.Length && cached.Modified == file.LastWriteTimeUtc)
+            return cached.Manifest;
+        // The original format has no manifest and cannot be a base; anything unreadable is simply not offered.
+        var (manifest, _) = await CrearisBackupReader.ReadManifestAsync(file.FullName, ct, keys: Keys);
+        _manifests[file.Name] = (file.Length, file.LastWriteTimeUtc, manifest);
+        return manifest;
+    }
+
+    /// <summary>The path of a base named by its file name in the folder (never a path from the user), or null.</summary>
+    public string? BasePathOf(string name) => ReadablePathOf(name);
+
     public async Task<BackupPage> ListAsync(int page, int pageSize, BackupSort sort, string? search, CancellationToken ct = default)
     {
         var files = new DirectoryInfo(Folder).EnumerateFiles("*.tar.gz*")
@@ -177,7 +249,7 @@ public sealed partial class BackupStorage
         var format = result?.Format ?? (file.Length == 0 ? null : await BackupFiles.DetectFormatAsync(file.FullName, ct, Keys));
         return new BackupFileInfo(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero), format,
             summary?.CreatedAt, summary?.SourceDatabase, summary?.Tables.Sum(t => t.Rows), result?.IsValid,
-            result?.Issues ?? [], summary);
+            result?.Issues ?? [], summary, result?.Manifest);
     }
 
     private (long, DateTime, Lazy<Task<BackupVerification>>) Verification(FileInfo file)

@@ -54,7 +54,14 @@ public static class RunRecorder
             DurationMs = (long)result.Duration.TotalMilliseconds,
             File = file,
             Format = 2,
-            Options = JsonSerializer.Serialize(new { tables = options.Tables, exclude = options.Exclude, options.Description }, ResultJson.Options),
+            // Names only: the base by its file name, the scrub key by its public fingerprint (never a key).
+            Options = JsonSerializer.Serialize(new
+            {
+                tables = options.Tables, exclude = options.Exclude, options.Description,
+                @base = options.Base is null ? null : Path.GetFileName(options.Base),
+                projects = options.Filter?.Projects, users = options.Filter?.Users, since = options.Filter?.Since?.Text,
+                scrub = options.Scrub?.Fingerprint,
+            }, ResultJson.Options),
             Outcome = result.Succeeded ? "Succeeded" : "Failed",
             TotalRows = result.TotalRows,
             ErrorCount = result.Issues.Count,

@@ -89,6 +89,7 @@ public static class Extensions
         builder.Services.AddSingleton<HistoryService>();
         builder.Services.AddSingleton<AuditService>();
         builder.Services.AddScoped<ConflictDecisions>();
+        builder.Services.AddScoped<ContentSearch>();
     }
 
     private static void AddCrearisIdentity(this WebApplicationBuilder builder)

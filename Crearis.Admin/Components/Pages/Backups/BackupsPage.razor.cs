@@ -41,11 +41,15 @@ public partial class BackupsPage
 
     private async Task ExportAsync()
     {
-        var options = await ExportDialog.ShowAsync(Dialogs);
-        if (options is null) return;
+        var settings = await ExportDialog.ShowAsync(Dialogs);
+        if (settings is null) return;
         var (user, _) = await Current.GetAsync();
-        var started = await Jobs.StartExportAsync(user, options);
-        if (started.JobId is not { } id) return;
+        var started = await Jobs.StartExportAsync(user, settings);
+        if (started.JobId is not { } id)
+        {
+            Snackbar.Add($"Not exported: {started.Refusal}", Severity.Error);
+            return;
+        }
         _subscription?.Dispose();
         _subscription = Jobs.Subscribe(id, snapshot => _ = InvokeAsync(async () =>
         {
