@@ -22,9 +22,9 @@ public sealed class BrowserSession : IAsyncDisposable
     public IBrowser Browser { get; }
     public string BaseUrl { get; }
 
-    public static async Task<BrowserSession> StartAsync(string connectionString)
+    public static async Task<BrowserSession> StartAsync(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var app = new CrearisAppFactory(connectionString);
+        var app = new CrearisAppFactory(connectionString, settings: settings);
         app.UseKestrel(0);
         app.StartServer();
         var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

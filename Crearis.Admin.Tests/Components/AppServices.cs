@@ -10,7 +10,9 @@ namespace Crearis.Admin.Tests.Components;
 /// <summary>The app's real backup services over a test database, for rendering pages in bUnit.</summary>
 public static class AppServices
 {
-    public static string AddBackupServices(IServiceCollection services, string adminConnection, string? folder = null)
+    /// <param name="storage">More backup settings (a scrub key file, …); with it the app's keyring is registered too, as the app does.</param>
+    public static string AddBackupServices(IServiceCollection services, string adminConnection, string? folder = null,
+        Action<BackupStorageOptions>? storage = null)
     {
         folder ??= Directory.CreateTempSubdirectory("crearis-bunit-").FullName;
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
@@ -18,8 +20,14 @@ public static class AppServices
         // The app's one registration of the admin database, audit log and backup operations.
         Crearis.Admin.Extensions.Extensions.AddCrearisOperations(services, new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Crearis"] = adminConnection }).Build());
-        services.Configure<BackupStorageOptions>(o => o.Folder = folder);
+        services.Configure<BackupStorageOptions>(o =>
+        {
+            o.Folder = folder;
+            storage?.Invoke(o);
+        });
+        if (storage is not null) services.AddSingleton<BackupKeyring>();
         services.AddSingleton<BackupStorage>();
+        services.AddScoped<ContentSearch>();
         services.AddSingleton<HistoryService>();
         services.AddSingleton<BackupJobService>();
         services.AddScoped<CurrentUser>();

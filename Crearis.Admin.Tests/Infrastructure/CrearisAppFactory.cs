@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Crearis.Admin.Tests.Infrastructure;
 
 /// <summary>The real admin app over a test database, with a known first admin.</summary>
-public sealed partial class CrearisAppFactory(string connectionString, string? backupFolder = null) : WebApplicationFactory<Program>
+public sealed partial class CrearisAppFactory(string connectionString, string? backupFolder = null,
+    IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     /// <summary>The backup folder of this app instance (a fresh temp folder unless given).</summary>
     public string BackupFolder { get; } = backupFolder ?? Directory.CreateTempSubdirectory("crearis-backups-").FullName;
@@ -29,6 +30,7 @@ public sealed partial class CrearisAppFactory(string connectionString, string? b
         builder.UseSetting("Crearis:Admin:Password", AdminPassword);
         builder.UseSetting("Crearis:Backups:Folder", BackupFolder);
         builder.UseSetting("Crearis:Api:TokenKey", TokenKey);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) builder.UseSetting(key, value);
     }
 
     public HttpClient CreateBrowserLikeClient() =>

@@ -139,11 +139,16 @@ public sealed partial class BackupStorage
     /// </summary>
     public IReadOnlyList<string> RemoveStalePartials() => PartialFiles.RemoveStale(Folder);
 
-    /// <summary>A new file name for an export: crearis_&lt;database&gt;_&lt;utc time&gt;.tar.gz (.tar.gz.age when exports are encrypted).</summary>
+    /// <summary>A new file name for an export: crearis_&lt;database&gt;_&lt;utc time&gt;[_n].tar.gz (.tar.gz.age when exports are encrypted).</summary>
     public string NewExportPath(string database)
     {
         var safe = Regex.Replace(database, "[^A-Za-z0-9_-]", "_");
-        return Path.Combine(Folder, $"crearis_{safe}_{DateTime.UtcNow:yyyyMMdd_HHmmss}.tar.gz{(Encryption is null ? "" : ".age")}");
+        var stem = $"crearis_{safe}_{DateTime.UtcNow:yyyyMMdd_HHmmss}";
+        var suffix = $".tar.gz{(Encryption is null ? "" : ".age")}";
+        // Two exports in one second (a differential right after its base) must not replace one another.
+        var name = $"{stem}{suffix}";
+        for (var i = 2; Taken(name); i++) name = $"{stem}_{i}{suffix}";
+        return Path.Combine(Folder, name);
     }
 
     /// <summary>What exports are encrypted to (configured recipients), or null.</summary>

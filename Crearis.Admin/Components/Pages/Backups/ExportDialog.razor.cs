@@ -40,6 +40,12 @@ public partial class ExportDialog
 
     private bool HasScrubKey => Storage.ScrubKey is not null;
 
+    private static readonly int TableCount = CrearisProfile.Default.TableNames.Count();
+
+    private string TablesSummary => _selected.Count == TableCount
+        ? $"Tables: all {TableCount} (a full backup)"
+        : $"Tables: {_selected.Count} of {TableCount}";
+
     private bool CanExport => _selected.Count > 0 && !(_sinceMode == SinceMode.Date && _sinceDate is null);
 
     private string BaseHelp => _candidates switch
