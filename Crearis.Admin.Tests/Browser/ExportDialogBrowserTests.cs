@@ -8,17 +8,25 @@ namespace Crearis.Admin.Tests.Browser;
 /// The export dialog in Chromium, end to end through a web job: a base picked in the dialog gives a differential (read
 /// from the file's own manifest), which the list marks and the inspect dialog explains; at 1440 and 390 px.
 /// </summary>
-public sealed class ExportDialogBrowserTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
+public sealed partial class ExportDialogBrowserTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
 {
+    private const string ScrubKeyText = "browser test scrub key, long enough to use";
     private BrowserSession _session = null!;
+    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"crearis-scrub-{Guid.NewGuid():N}.key");
 
     public async Task InitializeAsync()
     {
         await database.ResetWithDemoDataAsync(300, seed: 21);
-        _session = await BrowserSession.StartAsync(database.ConnectionString);
+        await File.WriteAllTextAsync(_keyFile, ScrubKeyText);
+        _session = await BrowserSession.StartAsync(database.ConnectionString,
+            new Dictionary<string, string?> { ["Crearis:Backups:ScrubKeyFile"] = _keyFile });
     }
 
-    public async Task DisposeAsync() => await _session.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _session.DisposeAsync();
+        File.Delete(_keyFile);
+    }
 
     private string Folder => _session.App.BackupFolder;
 

@@ -55,11 +55,53 @@ public sealed class ExportDialogTests(CrearisDatabaseFixture database) : Compone
         Convert.ToHexString(SHA256.HashData([.. Encoding.UTF8.GetBytes("crearis-scrub-key\n"), .. Encoding.UTF8.GetBytes(key)]))[..16].ToLowerInvariant();
 
     [Fact]
-    public async Task A_base_projects_and_users_found_by_search_a_since_and_scrub_become_the_engines_export_options()
+    public async Task Projects_and_users_found_by_search_a_since_and_scrub_become_the_engines_filter_and_scrub_key()
+    {
+        await ServicesAsync(scrubKey: true);
+        var project = (string)(await EngineHarness.ScalarAsync(database.ConnectionString, "SELECT domaincode FROM projects ORDER BY id DESC LIMIT 1"))!;
+        var projectName = (string)(await EngineHarness.ScalarAsync(database.ConnectionString, $"SELECT name FROM projects WHERE domaincode = '{project}'"))!;
+        var user = (string)(await EngineHarness.ScalarAsync(database.ConnectionString, "SELECT sysmail FROM users ORDER BY id DESC LIMIT 1"))!;
+
+        var (dialog, answer) = await OpenAsync();
+        var projects = dialog.FindComponents<MudAutocomplete<ContentChoice>>()[0];
+        var users = dialog.FindComponents<MudAutocomplete<ContentChoice>>()[1];
+        // What the pickers offer is what the database answers for the text typed.
+        var searchProjects = projects.Instance.SearchFunc ?? throw new InvalidOperationException("no project search");
+        var searchUsers = users.Instance.SearchFunc ?? throw new InvalidOperationException("no user search");
+        var projectHits = (await searchProjects(project, CancellationToken.None)! ?? []).ToList();
+        var userHits = (await searchUsers(user, CancellationToken.None)! ?? []).ToList();
+        await dialog.InvokeAsync(() => projects.Instance.ValueChanged.InvokeAsync(projectHits.Single(p => p.Key == project)));
+        await dialog.InvokeAsync(() => users.Instance.ValueChanged.InvokeAsync(userHits.Single(u => u.Key == user)));
+        await dialog.InvokeAsync(() => dialog.FindComponent<MudSelect<ExportDialog.SinceMode>>().Instance.ValueChanged.InvokeAsync(ExportDialog.SinceMode.Days));
+        await dialog.InvokeAsync(() => dialog.FindComponent<MudNumericField<int>>().Instance.ValueChanged.InvokeAsync(7));
+        var scrub = dialog.FindComponent<MudSwitch<bool>>();
+        scrub.Instance.Disabled.Should().BeFalse("the app has a scrub key");
+        await dialog.InvokeAsync(() => scrub.Instance.ValueChanged.InvokeAsync(true));
+        var chips = dialog.FindAll("[data-testid=project-chip]").Select(c => c.TextContent.Trim()).ToList();
+        var baseDisabled = dialog.FindComponent<MudSelect<string>>().Instance.Disabled;
+        dialog.Find("[data-testid=export-start]").Click();
+        var settings = await answer.WaitAsync(TimeSpan.FromSeconds(30));
+
+        chips.Should().Equal(projectName);
+        baseDisabled.Should().BeTrue("a filtered or scrubbed export is never a differential");
+        var before = DateTimeOffset.UtcNow;
+        var (options, issues) = settings!.Resolve(Services.GetRequiredService<BackupStorage>(), before);
+        issues.Should().BeEmpty();
+        options!.Base.Should().BeNull();
+        options.Filter!.Projects.Should().Equal(project);
+        options.Filter!.Users.Should().Equal(user);
+        options.Filter!.Since!.Text.Should().Be("7d");
+        options.Filter!.Since!.At.Should().BeCloseTo(before.AddDays(-7), TimeSpan.FromSeconds(5));
+        options.Scrub!.Fingerprint.Should().Be(Fingerprint(Key), "the key is the one in Crearis:Backups:ScrubKeyFile");
+        options.Exclude.Should().BeNull("all tables stayed ticked");
+    }
+
+    [Fact]
+    public async Task A_base_picked_among_this_databases_exports_becomes_its_path_in_the_folder_and_the_export_is_neither_filtered_nor_scrubbed()
     {
         var folder = await ServicesAsync(scrubKey: true);
         var full = await EngineHarness.ExportAsync(database.ConnectionString, Path.Combine(folder, "full.tar.gz"));
-        var (otherName, other) = await TestPostgres.CreateCrearisDatabaseAsync("export_dialog_other");
+        var (_, other) = await TestPostgres.CreateCrearisDatabaseAsync("export_dialog_other");
         try
         {
             await EngineHarness.ExportAsync(other, Path.Combine(folder, "other-database.tar.gz"));
@@ -68,48 +110,26 @@ public sealed class ExportDialogTests(CrearisDatabaseFixture database) : Compone
         {
             await TestPostgres.DropDatabaseAsync(other);
         }
-        var project = (string)(await EngineHarness.ScalarAsync(database.ConnectionString, "SELECT domaincode FROM projects ORDER BY id DESC LIMIT 1"))!;
-        var projectName = (string)(await EngineHarness.ScalarAsync(database.ConnectionString, $"SELECT name FROM projects WHERE domaincode = '{project}'"))!;
-        var user = (string)(await EngineHarness.ScalarAsync(database.ConnectionString, "SELECT sysmail FROM users ORDER BY id DESC LIMIT 1"))!;
-        var fullManifest = JsonDocument.Parse(await EngineHarness.ReadMemberAsync(full, "manifest.json")).RootElement;
+        await File.WriteAllTextAsync(Path.Combine(folder, "not-a-backup.tar.gz"), "hello");
 
         var (dialog, answer) = await OpenAsync();
-        var bases = dialog.FindComponent<MudSelect<string>>();
-        var projects = dialog.FindComponents<MudAutocomplete<ContentChoice>>()[0];
-        var users = dialog.FindComponents<MudAutocomplete<ContentChoice>>()[1];
-        // What the pickers offer is what the database answers for the text typed.
-        var searchProjects = projects.Instance.SearchFunc ?? throw new InvalidOperationException("no project search");
-        var searchUsers = users.Instance.SearchFunc ?? throw new InvalidOperationException("no user search");
-        var projectHits = (await searchProjects(project, CancellationToken.None)! ?? []).ToList();
-        var userHits = (await searchUsers(user, CancellationToken.None)! ?? []).ToList();
-        await dialog.InvokeAsync(() => bases.Instance.ValueChanged.InvokeAsync("full.tar.gz"));
-        await dialog.InvokeAsync(() => projects.Instance.ValueChanged.InvokeAsync(projectHits.Single(p => p.Key == project)));
-        await dialog.InvokeAsync(() => users.Instance.ValueChanged.InvokeAsync(userHits.Single(u => u.Key == user)));
-        await dialog.InvokeAsync(() => dialog.FindComponent<MudSelect<ExportDialog.SinceMode>>().Instance.ValueChanged.InvokeAsync(ExportDialog.SinceMode.Days));
-        await dialog.InvokeAsync(() => dialog.FindComponent<MudNumericField<int>>().Instance.ValueChanged.InvokeAsync(7));
-        var scrub = dialog.FindComponent<MudSwitch<bool>>();
-        scrub.Instance.Disabled.Should().BeFalse("the app has a scrub key");
-        await dialog.InvokeAsync(() => scrub.Instance.ValueChanged.InvokeAsync(true));
-        dialog.FindAll("[data-testid=project-chip]").Select(c => c.TextContent.Trim()).Should().Equal(projectName);
-        var offered = dialog.FindComponent<ExportDialog>().FindComponents<MudSelectItem<string>>().Select(i => i.Instance.Value).ToList();
+        var offered = await Services.GetRequiredService<BackupStorage>().BaseCandidatesAsync(database.DatabaseName);
+        await dialog.InvokeAsync(() => dialog.FindComponent<MudSelect<string>>().Instance.ValueChanged.InvokeAsync("full.tar.gz"));
+        var searchDisabled = dialog.FindComponents<MudAutocomplete<ContentChoice>>().Select(a => a.Instance.Disabled).ToList();
+        var scrubDisabled = dialog.FindComponent<MudSwitch<bool>>().Instance.Disabled;
+        dialog.Find("[data-testid=differential-only]");
         dialog.Find("[data-testid=export-start]").Click();
         var settings = await answer.WaitAsync(TimeSpan.FromSeconds(30));
 
-        offered.Should().Equal(["", "full.tar.gz"], "only this database's exports can be a base; another database's file is not offered");
-        settings.Should().NotBeNull();
-        var before = DateTimeOffset.UtcNow;
-        var (options, issues) = settings!.Resolve(Services.GetRequiredService<BackupStorage>(), before);
+        offered.Select(c => c.Name).Should().Equal(["full.tar.gz"], "only this database's exports can be a base");
+        searchDisabled.Should().Equal(true, true);
+        scrubDisabled.Should().BeTrue();
+        var (options, issues) = settings!.Resolve(Services.GetRequiredService<BackupStorage>(), DateTimeOffset.UtcNow);
         issues.Should().BeEmpty();
-        options!.Base.Should().Be(Path.Combine(folder, "full.tar.gz"), "the base is the file of the folder, by name");
-        options.BaseKeys.Should().NotBeNull("an encrypted base would be opened with the app's identity");
-        options.Filter!.Projects.Should().Equal(project);
-        options.Filter!.Users.Should().Equal(user);
-        options.Filter!.Since!.Text.Should().Be("7d");
-        options.Filter!.Since!.At.Should().BeCloseTo(before.AddDays(-7), TimeSpan.FromSeconds(5));
-        options.Scrub!.Fingerprint.Should().Be(Fingerprint(Key), "the key is the one in Crearis:Backups:ScrubKeyFile");
-        options.Exclude.Should().BeNull("all tables stayed ticked");
-        fullManifest.GetProperty("source").GetProperty("database").GetString().Should().Be(database.DatabaseName);
-        otherName.Should().NotBe(database.DatabaseName);
+        options!.Base.Should().Be(full, "the base is the file of the folder, by name");
+        options.BaseKeys.Should().NotBeNull("an encrypted base is opened with the app's identity");
+        options.Filter.Should().BeNull();
+        options.Scrub.Should().BeNull();
     }
 
     [Fact]

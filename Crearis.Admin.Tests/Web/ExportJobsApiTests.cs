@@ -10,7 +10,7 @@ namespace Crearis.Admin.Tests.Web;
 /// issues and nothing queued; a base the database did not export fails its job with the engine's BASE_UNKNOWN; a
 /// differential through a job is a differential.
 /// </summary>
-public sealed class ExportJobsApiTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
+public sealed partial class ExportJobsApiTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
 {
     private CrearisAppFactory _app = null!;
 
@@ -67,6 +67,8 @@ public sealed class ExportJobsApiTests(CrearisDatabaseFixture database) : IClass
         var noSuchBase = await admin.PostAsJsonAsync("/api/exports", new { @base = "nope.tar.gz" });
         var pathAsBase = await admin.PostAsJsonAsync("/api/exports", new { @base = "../../etc/passwd" });
         var scrub = await admin.PostAsJsonAsync("/api/exports", new { scrub = true });
+        await File.WriteAllTextAsync(Path.Combine(_app.BackupFolder, "some.tar.gz"), "a file of the folder");
+        var filteredDifferential = await admin.PostAsJsonAsync("/api/exports", new { @base = "some.tar.gz", projects = new[] { "theater" } });
 
         (await CodeOfAsync(future)).Should().Be("BAD_VALUE");
         (await CodeOfAsync(words)).Should().Be("BAD_VALUE");
@@ -74,8 +76,9 @@ public sealed class ExportJobsApiTests(CrearisDatabaseFixture database) : IClass
         (await CodeOfAsync(pathAsBase)).Should().Be("NOT_FOUND", "a base is a file name of the backup folder, never a path");
         (await CodeOfAsync(scrub)).Should().Be("KEY_REQUIRED");
         (await scrub.Content.ReadAsStringAsync()).Should().Contain("Crearis:Backups:ScrubKeyFile");
+        (await CodeOfAsync(filteredDifferential)).Should().Be("BAD_VALUE", "a filtered export is never a differential");
         (await EngineHarness.ScalarAsync(database.ConnectionString, "SELECT count(*) FROM crearis_admin.backup_jobs")).Should().Be(jobsBefore);
-        Directory.EnumerateFiles(_app.BackupFolder).Should().BeEmpty();
+        Directory.EnumerateFiles(_app.BackupFolder).Select(Path.GetFileName).Should().Equal("some.tar.gz");
     }
 
     [Fact]
@@ -128,6 +131,9 @@ public sealed class ExportJobsApiTests(CrearisDatabaseFixture database) : IClass
         var options = (string)(await EngineHarness.ScalarAsync(database.ConnectionString,
             $"SELECT \"Options\" FROM crearis_admin.backup_runs WHERE \"File\" = '{Path.GetFileName(file)}'"))!;
         JsonDocument.Parse(options).RootElement.GetProperty("base").GetString().Should().Be(fullName, "the history names the base by its file name");
+        var details = JsonDocument.Parse(await admin.GetStringAsync($"/api/backups/{Path.GetFileName(file)}")).RootElement;
+        details.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()).Should().Equal("differential");
+        JsonDocument.Parse(await admin.GetStringAsync($"/api/backups/{fullName}")).RootElement.GetProperty("kinds").GetArrayLength().Should().Be(0);
     }
 
     [Fact]

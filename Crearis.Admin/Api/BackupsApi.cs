@@ -17,22 +17,27 @@ public sealed record ApiIssue(string Code, string Severity, string Message, stri
 }
 
 /// <summary>One backup file as <c>GET /api/backups</c> lists it (the Backups page's columns).</summary>
+/// <param name="Kinds">differential, filtered, scrubbed: what kind of copy the file is (known once it was verified).</param>
 public sealed record BackupItem(string Name, long Size, DateTimeOffset Modified, int? Format, DateTimeOffset? CreatedAt, string? SourceDatabase,
-    long? TotalRows, bool? Verified, IReadOnlyList<ApiIssue> Issues)
+    long? TotalRows, bool? Verified, IReadOnlyList<ApiIssue> Issues, IReadOnlyList<string> Kinds)
 {
     public static BackupItem From(BackupFileInfo f) =>
-        new(f.Name, f.Size, f.Modified, (int?)f.Format, f.CreatedAt, f.SourceDatabase, f.TotalRows, f.Verified, [.. f.Issues.Select(ApiIssue.From)]);
+        new(f.Name, f.Size, f.Modified, (int?)f.Format, f.CreatedAt, f.SourceDatabase, f.TotalRows, f.Verified, [.. f.Issues.Select(ApiIssue.From)],
+            KindNames(f));
+
+    /// <summary>The wire names of <see cref="BackupFileInfo.Kinds"/>.</summary>
+    public static IReadOnlyList<string> KindNames(BackupFileInfo f) => [.. f.Kinds.Select(k => k.ToString().ToLowerInvariant())];
 }
 
 public sealed record BackupTable(string Name, long Rows);
 
 /// <summary>One backup with its manifest: what the Inspect dialog shows.</summary>
 public sealed record BackupDetails(string Name, long Size, DateTimeOffset Modified, int? Format, DateTimeOffset? CreatedAt, string? SourceDatabase,
-    string? Description, long? TotalRows, bool? Verified, IReadOnlyList<ApiIssue> Issues, IReadOnlyList<BackupTable> Tables)
+    string? Description, long? TotalRows, bool? Verified, IReadOnlyList<ApiIssue> Issues, IReadOnlyList<BackupTable> Tables, IReadOnlyList<string> Kinds)
 {
     public static BackupDetails From(BackupFileInfo f) =>
         new(f.Name, f.Size, f.Modified, (int?)f.Format, f.CreatedAt, f.SourceDatabase, f.Summary?.Description, f.TotalRows, f.Verified,
-            [.. f.Issues.Select(ApiIssue.From)], [.. (f.Summary?.Tables ?? []).Select(t => new BackupTable(t.Table, t.Rows))]);
+            [.. f.Issues.Select(ApiIssue.From)], [.. (f.Summary?.Tables ?? []).Select(t => new BackupTable(t.Table, t.Rows))], BackupItem.KindNames(f));
 }
 
 public sealed record BackupList(IReadOnlyList<BackupItem> Items, int Total, int Page, int PageSize);

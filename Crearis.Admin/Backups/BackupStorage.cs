@@ -169,7 +169,7 @@ public sealed partial class BackupStorage
 
     /// <summary>
     /// The backups a differential of <paramref name="database"/> can be taken against: files of our format whose manifest
-    /// names that database as its source, newest first (among the newest <see cref="BaseCandidateFiles"/> files). The
+    /// names that database as its source and that are neither filtered nor scrubbed, newest first (among the newest <see cref="BaseCandidateFiles"/> files). The
     /// engine still decides: a file this database did not export, or whose rows its ledger no longer keeps, is refused
     /// with BASE_UNKNOWN.
     /// </summary>
@@ -182,7 +182,8 @@ public sealed partial class BackupStorage
         foreach (var file in files)
         {
             var manifest = await ManifestOfAsync(file, ct);
-            if (manifest is null || manifest.Source.Database != database) continue;
+            // A filtered or scrubbed copy is never a base: its rows are not the database's state.
+            if (manifest is null || manifest.Source.Database != database || manifest.Filter is not null || manifest.Scrub is not null) continue;
             candidates.Add(new BaseCandidate(file.Name, manifest.CreatedAt, SyncLedger.ContentSha256(manifest), manifest.Differential is not null,
                 manifest.Tables.Sum(t => t.Rows)));
         }

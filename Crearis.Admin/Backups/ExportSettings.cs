@@ -48,6 +48,12 @@ public sealed record ExportSettings
                 issues.Add(BackupIssue.Error(IssueCode.NotFound, $"There is no backup named {Base.Trim()} in the backup folder to take a differential against.",
                     "Name a file of the backup folder (GET /api/backups) that this database exported, or leave base out for a full export.", column: "base"));
         }
+        if (basePath is not null && (Clean(Projects) is not null || Clean(Users) is not null || !string.IsNullOrWhiteSpace(Since)))
+            issues.Add(BackupIssue.Error(IssueCode.BadValue, "A filtered export cannot be a differential: its rows are a selection, not the database's state since the base.",
+                "Leave base out, or leave projects, users and since out.", column: "base"));
+        if (basePath is not null && Scrub)
+            issues.Add(BackupIssue.Error(IssueCode.BadValue, "A scrubbed copy is always a full export, never a differential.",
+                "Leave base out, or scrub out.", column: "base"));
         if (Scrub && storage.ScrubKey is null)
             issues.Add(BackupIssue.Error(IssueCode.KeyRequired, "A scrubbed export needs a scrub key, and the app has none.",
                 $"Set Crearis:Backups:ScrubKeyFile (a file with a long random value: openssl rand -hex 32 > scrub.key) or {Crearis.Backup.Core.Export.Scrubbing.ScrubKey.Variable}, and restart the app.",

@@ -48,9 +48,14 @@ public partial class ExportDialog
 
     private bool CanExport => _selected.Count > 0 && !(_sinceMode == SinceMode.Date && _sinceDate is null);
 
+    private bool IsDifferential => _base != NoBase;
+
+    private bool IsFiltered => _projects.Count > 0 || _users.Count > 0 || _sinceMode != SinceMode.Any;
+
     private string BaseHelp => _candidates switch
     {
         null => "Reading the backup folder…",
+        _ when IsFiltered || _scrub => "A filtered or scrubbed export is always taken whole, never against a base.",
         [] => "No export of this database in the backup folder yet: export a full backup first.",
         _ => "Only rows new or changed since the base, and a tombstone per row deleted. The base must be one of this database's last exports.",
     };
@@ -95,16 +100,17 @@ public partial class ExportDialog
         {
             Exclude = excluded.Count > 0 ? excluded : null,
             Description = string.IsNullOrWhiteSpace(_description) ? null : _description.Trim(),
-            Base = _base == NoBase ? null : _base,
-            Projects = _projects.Count > 0 ? [.. _projects.Select(p => p.Key)] : null,
-            Users = _users.Count > 0 ? [.. _users.Select(u => u.Key)] : null,
-            Since = _sinceMode switch
+            Base = IsDifferential ? _base : null,
+            // A differential is never filtered or scrubbed: what was picked before the base was chosen is dropped.
+            Projects = !IsDifferential && _projects.Count > 0 ? [.. _projects.Select(p => p.Key)] : null,
+            Users = !IsDifferential && _users.Count > 0 ? [.. _users.Select(u => u.Key)] : null,
+            Since = IsDifferential ? null : _sinceMode switch
             {
                 SinceMode.Days => $"{_sinceDays.ToString(CultureInfo.InvariantCulture)}d",
                 SinceMode.Date when _sinceDate is { } date => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 _ => null,
             },
-            Scrub = _scrub && HasScrubKey,
+            Scrub = _scrub && HasScrubKey && !IsDifferential,
         };
     }
 
