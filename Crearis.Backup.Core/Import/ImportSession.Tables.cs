@@ -71,6 +71,7 @@ internal sealed partial class ImportSession
             // A differential without changed rows in this table: nothing to write, only its tombstones to match.
             var (gone, goneConflicts) = await MatchTombstonesAsync(model, id is null ? match : $"x.{Sql.Ident(id)} = m.dst", ct);
             _report.Counts[name] = new TableCounts { DeletedThere = gone, Conflicts = goneConflicts };
+            await CarryChainBaseRowsAsync(model, ct);
             _written.Add(name);
             _tracker.Report(BackupPhase.Write, name, 0, 0, 0);
             return;
