@@ -116,7 +116,7 @@ internal sealed partial class Bench
         Console.WriteLine($"  differential export  {r.DiffTime.TotalSeconds,8:F2} s  {Mb(r.DiffBytes),9} MB   " +
                           $"({r.DiffTime / r.FullTime:F2}x the time, {100.0 * r.DiffBytes / Math.Max(1, r.FullBytes):F2}% of the size; " +
                           $"{r.DiffRows:N0} rows, {r.Tombstones:N0} tombstones)");
-        Console.WriteLine($"  combine base + diff  {r.CombineTime.TotalSeconds,8:F2} s   peak {Mb(r.CombineMemory.PeakBytes)} MB ({r.CombineMemory.Method}), equals the full export row for row: " +
+        Console.WriteLine($"  combine base + diff  {r.CombineTime.TotalSeconds,8:F2} s   peak {Mb(r.CombineMemory.PeakBytes)} MB (+{Mb(r.CombineMemory.GrowthBytes)} MB over the start; {r.CombineMemory.Method}), equals the full export row for row: " +
                           (r.CombineDiffers.Count == 0 ? "yes" : "NO (" + string.Join(", ", r.CombineDiffers) + ")"));
     }
 }
