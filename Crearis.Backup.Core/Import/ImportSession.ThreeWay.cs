@@ -48,6 +48,10 @@ internal sealed partial class ImportSession
         if (summary.DifferentialBase is not null && options.Mode != ImportMode.Merge)
             Refuse(IssueCode.DifferentialNeedsMerge, "This backup is a differential: it holds only the rows changed since its base, and is imported only as a merge.",
                 "Import it with --mode merge.");
+        if (summary.Filtered && options.ApplyDeletes)
+            _report.Warnings.Add(BackupIssue.Warning(IssueCode.FilteredNoDeletes,
+                "This backup is filtered (--project/--user/--since): the rows it leaves out were not selected, not deleted, so apply-deletes has no effect and nothing is deleted.",
+                "To take deletions over, merge a full backup (or a differential) with apply-deletes."));
         var recordable = options.RecordExchange && !options.DryRun && summary.ContentSha256 is not null && summary.Instance is not null;
         var wantsBase = options.Mode == ImportMode.Merge && options.ThreeWay && summary.Instance is not null;
         if (!recordable && !wantsBase && summary.DifferentialBase is null)
@@ -93,8 +97,9 @@ internal sealed partial class ImportSession
             if (recordable && summary.Instance != self)
                 _recording = await SyncLedger.RecordAsync(conn, _tx, summary.ContentSha256!, ExchangeDirection.Imported, summary.Instance!.Value,
                     summary.CreatedAt ?? DateTimeOffset.UtcNow, _prepared.Selected.Where(t => summary.Tables.Any(s => s.Table == t)), ct);
-            if (_recording is { } seen && summary.DifferentialBase is not null)
+            if (_recording is { } seen && (summary.DifferentialBase is not null || summary.Filtered))
             {
+                // A filtered backup likewise: as a base, every row it left out would read as deleted there.
                 // A differential is recorded as seen (a later differential against it is accepted) but its few rows
                 // are no merge base: the base stays the last full exchange.
                 await ExecAsync($"UPDATE {SyncLedger.Schema}.sync_exchanges SET rows_kept = false WHERE id = {seen}", ct);
