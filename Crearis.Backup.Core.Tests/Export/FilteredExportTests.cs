@@ -260,6 +260,29 @@ public sealed class FilteredExportTests(CrearisDatabaseFixture a) : IClassFixtur
         Reason(narrowed.Manifest!, "projects", "pulled in by events.project_id").Should().Be(1, "the old project comes back as the event's parent");
     }
 
+    [Fact]
+    public async Task Since_reads_a_table_without_time_columns_by_the_ledgers_last_export_before_the_moment()
+    {
+        var x = await BackupExporter.ExportAsync(a.ConnectionString, File("ledger-base.tar.gz"), new ExportOptions());
+        x.Succeeded.Should().BeTrue(string.Join("\n", x.Issues));
+        await ExecuteAsync(a.ConnectionString, """
+            INSERT INTO tags (name, description) VALUES ('tag-after-base', 'new since the export');
+            UPDATE tags SET description = 'changed since the export' WHERE id = (SELECT min(id) FROM tags);
+            """);
+        var moment = x.Manifest!.CreatedAt.ToString("O");
+
+        var result = await FilteredAsync(a.ConnectionString, File("ledger-since.tar.gz"), new ExportFilter(Since: Since(moment)));
+
+        result.Succeeded.Should().BeTrue(string.Join("\n", result.Issues));
+        result.Manifest!.Filter!.Tables.Single(t => t.Name == "tags").SinceBy.Should().Be("ledger");
+        result.Manifest.Filter.SinceUnfiltered.Should().NotContain("tags");
+        var tags = (await LinesAsync(result.File!, "tags")).Select(r => r.GetProperty("name").GetString()).ToList();
+        tags.Should().Contain("tag-after-base")
+            .And.Contain((string)(await ScalarAsync(a.ConnectionString, "SELECT name FROM tags WHERE description = 'changed since the export'"))!);
+        // The others only where a selected row refers to them.
+        Reason(result.Manifest, "tags", $"changed since {moment}").Should().Be(2);
+    }
+
     private static ExportSince Since(string text)
     {
         ExportSince.TryParse(text, DateTimeOffset.UtcNow, out var since, out var error).Should().BeTrue(error);
