@@ -352,7 +352,10 @@ internal sealed class ExportSelection
     /// <summary>The newest export this database keeps the rows of (complete, not emptied by a crash) from before the moment.</summary>
     private async Task<(long Id, HashSet<string> Tables)?> LedgerBaseAsync(DateTimeOffset at, CancellationToken ct)
     {
-        await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{SyncLedger.Schema}.sync_exchanges') IS NOT NULL", _conn, _tx))
+        // A ledger this role may not read is no ledger (a refused SELECT would abort the export's transaction).
+        await using (var exists = new NpgsqlCommand(
+            $"SELECT CASE WHEN to_regclass('{SyncLedger.Schema}.sync_exchanges') IS NULL OR to_regclass('{SyncLedger.Schema}.sync_base_rows') IS NULL THEN false " +
+            $"ELSE has_table_privilege('{SyncLedger.Schema}.sync_exchanges', 'SELECT') AND has_table_privilege('{SyncLedger.Schema}.sync_base_rows', 'SELECT') END", _conn, _tx))
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!) return null;
         await using var cmd = new NpgsqlCommand(
             $"SELECT id, tables FROM {SyncLedger.Schema}.sync_exchanges WHERE direction = 'exported' AND rows_kept AND backup_created_at <= $1 " +
