@@ -67,6 +67,7 @@ public static class ResultJson
         durationMs = (long)result.Duration.TotalMilliseconds,
         tables = result.Manifest?.Tables.ToDictionary(t => t.Name, t => new { rows = t.Rows, bytes = t.Bytes, sha256 = t.Sha256 }),
         differential = Differential(result.Manifest?.Differential),
+        filter = result.Manifest?.Filter,
         errors = result.Issues.Select(Issue),
     }, Options);
 

@@ -4,7 +4,9 @@ using Crearis.Admin.Backups;
 using Crearis.Admin.Operations;
 using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Export;
+using Crearis.Backup.Core.Export.Filtering;
 using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Format.Crearis;
 using Crearis.Backup.Core.Import;
 using Crearis.Backup.Core.Results;
 using Npgsql;
@@ -111,9 +113,19 @@ public static class BackupCommands
         };
         var identity = IdentityOption();
         var json = JsonOption();
+        var projects = ListOption("--project", "A filtered export: these projects (domaincode, comma-separated), their events, posts, pages, " +
+                                               "locations, images, members, interactions and tasks, and every row those refer to.");
+        var users = ListOption("--user", "A filtered export: these users (sysmail, comma-separated), their memberships, interactions, " +
+                                         "images and assigned tasks, and every row those refer to.");
+        var since = new Option<string?>("--since")
+        {
+            Description = "A filtered export: only rows changed since then (30d, or a date 2026-01-01), per table by created_at, updated_at " +
+                          "or the sync ledger; tables it cannot filter are written whole and named. With --project/--user: narrows their rows.",
+        };
         var command = new Command("export", "Write a backup from one consistent snapshot of the database.")
         {
             connection, output, tables, exclude, description, encrypt, recipient, recipientsFile, passphraseFile, baseFile, identity, json,
+            projects, users, since,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -121,6 +133,10 @@ public static class BackupCommands
             await using var context = CliContext.Create();
             var cs = ResolveConnection(context, parse.GetValue(connection), io);
             if (cs is null) return ExitCodes.BadArguments;
+            ExportSince? sinceAt = null;
+            if (parse.GetValue(since) is { } sinceText && !ExportSince.TryParse(sinceText, DateTimeOffset.UtcNow, out sinceAt, out var sinceError))
+                return await RefuseAsync(io, IssueCode.BadSince, $"--since: {sinceError}", "Give --since 30d or --since 2026-01-01.");
+            var filter = new ExportFilter(NullIfEmpty(parse.GetValue(projects)), NullIfEmpty(parse.GetValue(users)), sinceAt);
             var basePath = parse.GetValue(baseFile);
             var (encryption, encryptionError) = ReadEncryption(parse, encrypt, recipient, recipientsFile, passphraseFile, opensBase: basePath is not null);
             if (encryptionError is not null)
@@ -131,7 +147,7 @@ public static class BackupCommands
             // An encrypted file says so by its name, so nobody mistakes it for a .tar.gz.
             if (encryption is not null && !path.EndsWith(".age", StringComparison.OrdinalIgnoreCase)) path += ".age";
             var options = new ExportOptions(NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)), parse.GetValue(description),
-                encryption) { Base = basePath, BaseKeys = baseKeys };
+                encryption) { Base = basePath, BaseKeys = baseKeys, Filter = filter.IsEmpty ? null : filter };
             await using var services = context.OperationServices(cs);
             ExportOperationResult done;
             try
@@ -156,9 +172,14 @@ public static class BackupCommands
                 await io.Out.WriteLineAsync($"Wrote {result.File}: {result.TotalRows:N0} {(diff is null ? "" : "new or changed ")}rows in {result.Manifest.Tables.Count} tables, {result.Duration.TotalSeconds:F1}s.");
                 if (diff is not null)
                     await io.Out.WriteLineAsync($"Differential against the backup of {diff.BaseCreatedAt:u} ({diff.BaseSha256[..12]}…): {diff.Tables.Sum(t => t.DeletedRows):N0} tombstones.");
-                foreach (var t in result.Manifest.Tables)
-                    await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}" +
-                                                (diff?.Tables.FirstOrDefault(d => d.Name == t.Name) is { DeletedRows: > 0 } d ? $"   ({d.DeletedRows:N0} deleted)" : ""));
+                // A filtered export lists its tables with the reasons for their rows instead.
+                if (result.Manifest.Filter is { } filtered) await WriteFilterAsync(io, filtered);
+                else
+                    foreach (var t in result.Manifest.Tables)
+                        await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}" +
+                                                    (diff?.Tables.FirstOrDefault(d => d.Name == t.Name) is { DeletedRows: > 0 } d ? $"   ({d.DeletedRows:N0} deleted)" : ""));
+                var warnings = result.Issues.Where(i => i.Code == IssueCode.SinceUnfiltered || i.Code == IssueCode.ExcludedParentsKept).ToList();
+                if (warnings.Count > 0) await io.WriteIssuesAsync("Warning", warnings);
             }
             else
             {
@@ -166,9 +187,30 @@ public static class BackupCommands
             }
             return result.Succeeded ? ExitCodes.Ok
                 : result.Issues.Any(i => i.Code == IssueCode.UnknownTable || i.Code == IssueCode.OutputFolderMissing || i.Code == IssueCode.BaseUnknown ||
-                                         i.Code == IssueCode.NotFound) ? ExitCodes.BadArguments : ExitCodes.Failed;
+                                         i.Code == IssueCode.NotFound || i.Code == IssueCode.FilterUnknown || i.Code == IssueCode.FilterWithBase)
+                    ? ExitCodes.BadArguments : ExitCodes.Failed;
         });
         return command;
+    }
+
+    /// <summary>What a filtered backup holds and why: per table its rows and, per reason, how many (export and inspect).</summary>
+    private static async Task WriteFilterAsync(CliIo io, ManifestFilter filter)
+    {
+        var named = new[]
+        {
+            filter.Projects is { Count: > 0 } p ? $"projects {string.Join(", ", p)}" : null,
+            filter.Users is { Count: > 0 } u ? $"users {string.Join(", ", u)}" : null,
+            filter.Since is { } s ? $"changed since {s} ({filter.SinceAt:u})" : null,
+        }.Where(x => x is not null);
+        await io.Out.WriteLineAsync($"Filtered:  {string.Join("; ", named)}");
+        foreach (var rule in filter.Rules) await io.Out.WriteLineAsync($"  rule: {rule}");
+        foreach (var t in filter.Tables)
+        {
+            await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}{(t.SinceBy is { } by ? $"   (--since by {by})" : "")}");
+            foreach (var r in t.Reasons) await io.Out.WriteLineAsync($"      {r.Rows,12:N0}  {r.Reason}");
+        }
+        if (filter.SinceUnfiltered.Count > 0)
+            await io.Out.WriteLineAsync($"  --since could not filter (written whole): {string.Join(", ", filter.SinceUnfiltered)}");
     }
 
     private static Command Combine()
@@ -404,6 +446,7 @@ public static class BackupCommands
                 await io.Out.WriteLineAsync($"Verified:  {(v.IsValid ? "yes" : "NO")}");
                 if (s.DifferentialBase is { } diffBase)
                     await io.Out.WriteLineAsync($"Base:      differential against {diffBase} ({s.Tombstones?.Values.Sum() ?? 0:N0} tombstones)");
+                if (v.Manifest?.Filter is { } filtered) await WriteFilterAsync(io, filtered);
                 foreach (var t in s.Tables)
                     await io.Out.WriteLineAsync($"  {t.Table,-20} {t.Rows,12:N0}{(t.HasSourceIds ? "" : "   (no ids in file)")}" +
                                                 (s.Tombstones?.GetValueOrDefault(t.Table) is > 0 and var deleted ? $"   ({deleted:N0} deleted)" : ""));

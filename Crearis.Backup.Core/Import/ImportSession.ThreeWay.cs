@@ -51,6 +51,10 @@ internal sealed partial class ImportSession
         if (summary.DifferentialBase is not null && options.Mode != ImportMode.Merge)
             Refuse(IssueCode.DifferentialNeedsMerge, "This backup is a differential: it holds only the rows changed since its base, and is imported only as a merge.",
                 "Import it with --mode merge.");
+        if (summary.Filtered && options.ApplyDeletes)
+            _report.Warnings.Add(BackupIssue.Warning(IssueCode.FilteredNoDeletes,
+                "This backup is filtered (--project/--user/--since): the rows it leaves out were not selected, not deleted, so apply-deletes has no effect and nothing is deleted.",
+                "To take deletions over, merge a full backup (or a differential) with apply-deletes."));
         var recordable = options.RecordExchange && !options.DryRun && summary.ContentSha256 is not null && summary.Instance is not null;
         var wantsBase = options.Mode == ImportMode.Merge && options.ThreeWay && summary.Instance is not null;
         if (!recordable && !wantsBase && summary.DifferentialBase is null)
@@ -96,13 +100,14 @@ internal sealed partial class ImportSession
             if (recordable && summary.Instance != self)
                 _recording = await SyncLedger.RecordAsync(conn, _tx, summary.ContentSha256!, ExchangeDirection.Imported, summary.Instance!.Value,
                     summary.CreatedAt ?? DateTimeOffset.UtcNow, _prepared.Selected.Where(t => summary.Tables.Any(s => s.Table == t)), ct);
-            if (_recording is { } seen && summary.DifferentialBase is { } chainSha)
+            if (_recording is { } seen && (summary.DifferentialBase is not null || summary.Filtered))
             {
                 // A differential carries only the rows changed since its base. Its merge base for the next
                 // differential is what its exporter had then: the base's rows here, overlaid with the differential's
                 // rows, less its tombstones (see RecordBaseRowsAsync). Without the base's rows it is recorded as seen
                 // only (a later differential against it is accepted, and merged two ways).
-                _chainBase = await SyncLedger.KeptRowsOfAsync(conn, _tx, chainSha, ct);
+                // A filtered backup is recorded as seen only: as a base, every row it left out would read as deleted there.
+                _chainBase = summary.DifferentialBase is { } chainSha ? await SyncLedger.KeptRowsOfAsync(conn, _tx, chainSha, ct) : null;
                 if (_chainBase is null)
                 {
                     await ExecAsync($"UPDATE {SyncLedger.Schema}.sync_exchanges SET rows_kept = false WHERE id = {seen}", ct);

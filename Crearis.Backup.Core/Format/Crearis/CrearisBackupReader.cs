@@ -177,6 +177,7 @@ public static class CrearisBackupReader
             Instance = manifest.Instance?.Id,
             Exchanges = manifest.Exchanges ?? [],
             DifferentialBase = manifest.Differential?.BaseSha256,
+            Filtered = manifest.Filter is not null,
             Tombstones = manifest.Differential?.Tables.ToDictionary(t => t.Name, t => t.DeletedRows, StringComparer.Ordinal),
         };
 
