@@ -101,8 +101,8 @@ public static class BackupExporter
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        // A filtered export keeps its selection in temporary tables, which a read-only transaction may not create; it
-        // still writes nothing else.
+        // A filtered export keeps its selection in temporary tables, which a read-only transaction may not create: it
+        // becomes read-only once they are made (below).
         if (filter is null)
             await using (var ro = new NpgsqlCommand("SET TRANSACTION READ ONLY", conn, tx)) await ro.ExecuteNonQueryAsync(ct);
         string? snapshot = null;
@@ -122,6 +122,8 @@ public static class BackupExporter
             if (chosen is null) return new(false, null, null, [.. issues, .. filterIssues], clock.Elapsed);
             selection = chosen;
             issues.AddRange(chosen.Warnings);
+            // The selection is made: from here on the export reads only, as an unfiltered one does from its start.
+            await using (var ro = new NpgsqlCommand("SET LOCAL transaction_read_only = on", conn, tx)) await ro.ExecuteNonQueryAsync(ct);
             // The tables chosen (empty ones too: an import checks that every table referred to is in the file) and
             // those of --tables/--exclude's left-out tables that hold parents.
             models = models.Where(m => selected.Contains(m.Name) || chosen.Rows(m.Name) > 0).ToList();
