@@ -178,6 +178,7 @@ public static class CrearisBackupReader
             Exchanges = manifest.Exchanges ?? [],
             DifferentialBase = manifest.Differential?.BaseSha256,
             Tombstones = manifest.Differential?.Tables.ToDictionary(t => t.Name, t => t.DeletedRows, StringComparer.Ordinal),
+            Scrub = manifest.Scrub,
         };
 
         public IReadOnlyList<BackupIssue> Issues => [];
