@@ -20,6 +20,7 @@ namespace Crearis.Backup.Core.Export.Scrubbing;
 /// logs in to a development copy with a production password; set a new one for the accounts you need there.</item>
 /// </list>
 /// </summary>
+/// <remarks>One instance per thread: it keeps its HMAC's keyed state between values (a million users' rows pay for the key once).</remarks>
 public sealed class Pseudonyms
 {
     public const string EmailDomain = "example.org";
@@ -36,7 +37,8 @@ public sealed class Pseudonyms
         RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     private const string Base32 = "abcdefghijklmnopqrstuvwxyz234567";
-    private readonly byte[] _key;
+    private readonly IncrementalHash _hmac;
+    private byte[] _text = new byte[256];
     private readonly int _emailBits;
 
     /// <param name="emailBits">How many of the 128 bits an e-mail pseudonym carries (fewer only in tests, to provoke collisions).</param>
@@ -44,7 +46,7 @@ public sealed class Pseudonyms
 
     internal Pseudonyms(ScrubKey key, int emailBits)
     {
-        _key = key.Key;
+        _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key.Key);
         _emailBits = Math.Clamp(emailBits, 1, 128);
     }
 
@@ -63,7 +65,7 @@ public sealed class Pseudonyms
     public string Email(string value, out UInt128 bits, out ulong check)
     {
         Span<byte> mac = stackalloc byte[32];
-        Mac("email\n" + value, mac);
+        Mac("email\n", value, mac);
         bits = BinaryPrimitives.ReadUInt128BigEndian(mac);
         if (_emailBits < 128) bits &= UInt128.MaxValue << (128 - _emailBits);
         check = BinaryPrimitives.ReadUInt64BigEndian(mac[16..]);
@@ -87,7 +89,7 @@ public sealed class Pseudonyms
         {
             if (used == 32)
             {
-                Mac(label + (++block).ToString(System.Globalization.CultureInfo.InvariantCulture), stream);
+                Mac(label, (++block).ToString(System.Globalization.CultureInfo.InvariantCulture), stream);
                 used = 0;
             }
             return stream[used++];
@@ -120,7 +122,16 @@ public sealed class Pseudonyms
         }
     }
 
-    private void Mac(string text, Span<byte> destination) => HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(text), destination);
+    /// <summary>HMAC-SHA256 over the UTF-8 of <paramref name="prefix"/> + <paramref name="text"/>.</summary>
+    private void Mac(string prefix, string text, Span<byte> destination)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(prefix.Length + text.Length);
+        if (_text.Length < length) _text = new byte[Math.Max(length, _text.Length * 2)];
+        var written = Encoding.UTF8.GetBytes(prefix, _text);
+        written += Encoding.UTF8.GetBytes(text, _text.AsSpan(written));
+        _hmac.AppendData(_text, 0, written);
+        _hmac.GetHashAndReset(destination);
+    }
 
     /// <summary>RFC 4648 base32, lower case, no padding.</summary>
     private static string ToBase32(ReadOnlySpan<byte> bytes)
