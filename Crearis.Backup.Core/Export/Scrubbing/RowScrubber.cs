@@ -55,8 +55,9 @@ internal sealed class RowScrubber
             var present = model.Schema.Writable.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
             foreach (var (column, kind) in _data.Columns.GetValueOrDefault(model.Name) ?? new Dictionary<string, ScrubKind>())
                 if (present.Contains(column)) columns[$"{model.Name}.{column}"] = kind.Wire();
-            foreach (var column in (_data.JsonKeys.GetValueOrDefault(model.Name) ?? new Dictionary<string, IReadOnlyDictionary<string, ScrubKind>>()).Keys)
-                if (present.Contains(column)) columns.TryAdd($"{model.Name}.{column}", "json");
+            foreach (var table in new[] { model.Name, PersonalData.AnyTable })
+                foreach (var column in (_data.JsonKeys.GetValueOrDefault(table) ?? new Dictionary<string, IReadOnlyDictionary<string, ScrubKind>>()).Keys)
+                    if (present.Contains(column)) columns.TryAdd($"{model.Name}.{column}", "json");
         }
         return new ManifestScrub { KeyFingerprint = Fingerprint, Columns = columns };
     }
@@ -66,7 +67,8 @@ internal sealed class RowScrubber
     {
         var columns = _data.Columns.GetValueOrDefault(table);
         var jsonKeys = _data.JsonKeys.GetValueOrDefault(table);
-        if (columns is null && jsonKeys is null && !json.Contains('@')) return Encoding.UTF8.GetBytes(json);
+        var anyTable = _data.JsonKeys.GetValueOrDefault(PersonalData.AnyTable);
+        if (columns is null && jsonKeys is null && anyTable is null && !json.Contains('@')) return Encoding.UTF8.GetBytes(json);
 
         using var document = JsonDocument.Parse(json);
         _buffer.ResetWrittenCount();
@@ -78,7 +80,7 @@ internal sealed class RowScrubber
             if (property.Name == "$jsonnull") property.Value.WriteTo(_writer);
             else if (columns is not null && columns.TryGetValue(property.Name, out var kind) && property.Value.ValueKind == JsonValueKind.String)
                 _writer.WriteStringValue(Column(table, property.Name, kind, property.Value.GetString()!));
-            else Walk(property.Value, jsonKeys?.GetValueOrDefault(property.Name));
+            else Walk(property.Value, jsonKeys?.GetValueOrDefault(property.Name) ?? anyTable?.GetValueOrDefault(property.Name));
         }
         _writer.WriteEndObject();
         _writer.Flush();
