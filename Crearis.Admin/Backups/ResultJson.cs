@@ -75,6 +75,7 @@ public static class ResultJson
     public static object? Scrub(Crearis.Backup.Core.Format.Crearis.ManifestScrub? scrub) => scrub is null ? null : new
     {
         scrubbed = true,
+        derived = scrub.Derived,
         keyFingerprint = scrub.KeyFingerprint,
         columns = scrub.Columns,
     };

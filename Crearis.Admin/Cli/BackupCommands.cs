@@ -178,7 +178,10 @@ public static class BackupCommands
             {
                 var diff = result.Manifest!.Differential;
                 await io.Out.WriteLineAsync($"Wrote {result.File}: {result.TotalRows:N0} {(diff is null ? "" : "new or changed ")}rows in {result.Manifest.Tables.Count} tables, {result.Duration.TotalSeconds:F1}s.");
-                if (result.Manifest.Scrub is { } scrubbed)
+                if (result.Manifest.Scrub is { Derived: true } derived)
+                    await io.Out.WriteLineAsync($"Scrubbed: this database holds a scrubbed copy's pseudonyms (key fingerprint {derived.KeyFingerprint}); " +
+                                                "a production instance refuses to import it.");
+                else if (result.Manifest.Scrub is { } scrubbed)
                     await io.Out.WriteLineAsync($"Scrubbed: personal data replaced by pseudonyms (key fingerprint {scrubbed.KeyFingerprint}, {scrubbed.Columns.Count} columns); " +
                                                 "a production instance refuses to import it.");
                 if (diff is not null)
@@ -430,7 +433,9 @@ public static class BackupCommands
                 await io.Out.WriteLineAsync($"Source:    {s.SourceDatabase}");
                 if (s.Description is not null) await io.Out.WriteLineAsync($"Note:      {s.Description}");
                 await io.Out.WriteLineAsync($"Verified:  {(v.IsValid ? "yes" : "NO")}");
-                if (s.Scrub is { } scrubbed)
+                if (s.Scrub is { Derived: true } derived)
+                    await io.Out.WriteLineAsync($"Scrubbed:  derived (exported from a database that imported a scrubbed copy, key fingerprint {derived.KeyFingerprint}); production refuses it");
+                else if (s.Scrub is { } scrubbed)
                     await io.Out.WriteLineAsync($"Scrubbed:  yes, key fingerprint {scrubbed.KeyFingerprint} ({string.Join(", ", scrubbed.Columns.Select(c => $"{c.Key} {c.Value}"))}); production refuses it");
                 if (s.DifferentialBase is { } diffBase)
                     await io.Out.WriteLineAsync($"Base:      differential against {diffBase} ({s.Tombstones?.Values.Sum() ?? 0:N0} tombstones)");

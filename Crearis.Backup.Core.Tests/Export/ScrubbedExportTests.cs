@@ -263,6 +263,17 @@ public sealed class ScrubbedExportTests(CrearisDatabaseFixture a, ITestOutputHel
         (await InstanceMarks.SetAsync(target, InstanceMark.Development)).Mark.Should().Be(InstanceMark.Development);
         (await ImportAsync(target, file, new ImportOptions(ImportMode.NewOnly))).Outcome.Should().Be(ImportOutcome.Applied);
         (await InstanceMarks.ReadAsync(target)).Mark.Should().Be(InstanceMark.Development);
+
+        // The development database now holds pseudonyms: its own (unscrubbed) export says so, and production refuses it too.
+        var derived = await BackupExporter.ExportAsync(target, File("derived.tar.gz"), new ExportOptions());
+        derived.Manifest!.Scrub.Should().BeEquivalentTo(new ManifestScrub { KeyFingerprint = Key(KeyText).Fingerprint, Derived = true });
+        var production = await NewDatabaseAsync("scrub_prod2");
+        await InstanceMarks.SetAsync(production, InstanceMark.Production);
+        var refusedDerived = await ImportAsync(production, File("derived.tar.gz"), new ImportOptions(ImportMode.NewOnly, DryRun: true));
+        refusedDerived.Outcome.Should().Be(ImportOutcome.Refused);
+        refusedDerived.Errors.Single().Code.Should().Be(IssueCode.ScrubbedIntoProduction);
+        (await BackupExporter.ExportAsync(a.ConnectionString, File("source-again.tar.gz"), new ExportOptions(Tables: ["tags"]))).Manifest!.Scrub
+            .Should().BeNull("the production source never imported a scrubbed copy");
     }
 
     [Fact]

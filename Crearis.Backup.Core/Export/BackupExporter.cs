@@ -113,6 +113,8 @@ public static class BackupExporter
             await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", conn, tx)) snapshot = (string)(await export.ExecuteScalarAsync(ct))!;
 
         var catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
+        // A database that imported a scrubbed copy holds pseudonyms: its exports say so, and production refuses them.
+        var scrubbedFrom = scrubber is null ? await InstanceMarks.ScrubbedFromAsync(conn, tx, ct) : null;
         var (models, modelIssues) = TableModelBuilder.Build(catalog, profile with { Tables = profile.Tables.Where(t => selected.Contains(t.Name)).ToList() });
         if (modelIssues.Count > 0) return new(false, null, null, modelIssues, clock.Elapsed);
 
@@ -188,7 +190,7 @@ public static class BackupExporter
                     Instance = ledger is null ? null : new ManifestInstance { Id = ledger.Instance },
                     Exchanges = ledger?.Exchanges,
                     Differential = differential,
-                    Scrub = scrubber?.Manifest(models),
+                    Scrub = scrubber?.Manifest(models) ?? (scrubbedFrom is null ? null : new ManifestScrub { KeyFingerprint = scrubbedFrom, Derived = true }),
                 };
                 var json = JsonSerializer.SerializeToUtf8Bytes(manifest, BackupManifest.Json);
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, BackupManifest.FileName) { DataStream = new MemoryStream(json) };

@@ -65,6 +65,26 @@ public static class InstanceMarks
         return Parse(await read.ExecuteScalarAsync(ct) as string);
     }
 
+    /// <summary>The fingerprint of the scrubbed copy this database imported (null: none, or no ledger), without writing anything.</summary>
+    internal static async Task<string?> ScrubbedFromAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct)
+    {
+        await using (var exists = new NpgsqlCommand(
+            $"SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('{SyncLedger.Schema}.sync_instance') AND attname = 'scrubbed_from' AND NOT attisdropped)", conn, tx))
+            if (await exists.ExecuteScalarAsync(ct) is not true) return null;
+        await using var read = new NpgsqlCommand($"SELECT scrubbed_from FROM {SyncLedger.Schema}.sync_instance", conn, tx);
+        return await read.ExecuteScalarAsync(ct) as string;
+    }
+
+    /// <summary>Notes, in the import's transaction, that this database now holds a scrubbed copy's pseudonyms.</summary>
+    internal static async Task NoteScrubbedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string fingerprint, CancellationToken ct)
+    {
+        await SyncLedger.EnsureAsync(conn, tx, ct);
+        await SyncLedger.InstanceAsync(conn, tx, ct);
+        await using var update = new NpgsqlCommand($"UPDATE {SyncLedger.Schema}.sync_instance SET scrubbed_from = $1", conn, tx);
+        update.Parameters.AddWithValue(fingerprint);
+        await update.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>
     /// The import engine's check, before anything is written (dry runs included): a scrubbed copy into a production
     /// instance. Null when the import may go on.

@@ -134,6 +134,11 @@ public static class SyncLedger
                 IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{Schema}.sync_instance'::regclass AND attname = 'mark' AND NOT attisdropped) THEN
                     ALTER TABLE {Schema}.sync_instance ADD COLUMN mark text CHECK (mark IN ('production', 'development'));
                 END IF;
+                -- The key fingerprint of the scrubbed copy this database imported (NULL: none): its exports hold
+                -- pseudonyms too and say so, so production refuses them as it refuses the copy.
+                IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{Schema}.sync_instance'::regclass AND attname = 'scrubbed_from' AND NOT attisdropped) THEN
+                    ALTER TABLE {Schema}.sync_instance ADD COLUMN scrubbed_from text;
+                END IF;
             END $mark$;
             """, ct);
     }
