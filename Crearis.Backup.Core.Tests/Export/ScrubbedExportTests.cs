@@ -277,6 +277,38 @@ public sealed class ScrubbedExportTests(CrearisDatabaseFixture a, ITestOutputHel
     }
 
     [Fact]
+    public async Task A_role_that_may_not_read_the_admin_schema_still_exports_scrubbed_and_unscrubbed()
+    {
+        // The ledger (with its mark columns) exists; the role may read the content and nothing else.
+        await InstanceMarks.ReadAsync(a.ConnectionString);
+        var role = "reader_" + Guid.NewGuid().ToString("N")[..8];
+        var database = new NpgsqlConnectionStringBuilder(a.ConnectionString).Database!;
+        await ExecuteAsync(a.ConnectionString, $"""
+            CREATE ROLE {role} LOGIN PASSWORD 'reader';
+            GRANT CONNECT ON DATABASE "{database}" TO {role};
+            GRANT USAGE ON SCHEMA public TO {role};
+            GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};
+            """);
+        var reader = new NpgsqlConnectionStringBuilder(a.ConnectionString) { Username = role, Password = "reader" }.ConnectionString;
+        try
+        {
+            var plain = await BackupExporter.ExportAsync(reader, File("reader.tar.gz"), new ExportOptions());
+            var scrubbed = await BackupExporter.ExportAsync(reader, File("reader-scrubbed.tar.gz"), new ExportOptions { Scrub = Key(KeyText) });
+
+            plain.Succeeded.Should().BeTrue(string.Join("\n", plain.Issues));
+            plain.Issues.Single().Code.Should().Be(IssueCode.LedgerNotRecorded);
+            plain.Manifest!.Scrub.Should().BeNull();
+            scrubbed.Succeeded.Should().BeTrue(string.Join("\n", scrubbed.Issues));
+            scrubbed.Issues.Should().BeEmpty("a scrubbed copy does not use the ledger at all");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(a.ConnectionString, $"DROP OWNED BY {role}; DROP ROLE {role}");
+        }
+    }
+
+    [Fact]
     public async Task A_million_users_get_a_million_distinct_pseudonyms_that_match_the_check()
     {
         var million = await NewDatabaseAsync("scrub_million");

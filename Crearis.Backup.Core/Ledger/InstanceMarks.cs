@@ -58,19 +58,31 @@ public static class InstanceMarks
     /// <summary>The mark without writing anything (a database without a ledger, or one made before marks, has none).</summary>
     internal static async Task<InstanceMark?> MarkAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct)
     {
-        await using (var exists = new NpgsqlCommand(
-            $"SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('{SyncLedger.Schema}.sync_instance') AND attname = 'mark' AND NOT attisdropped)", conn, tx))
-            if (await exists.ExecuteScalarAsync(ct) is not true) return null;
+        if (!await ReadableAsync(conn, tx, "mark", ct)) return null;
         await using var read = new NpgsqlCommand($"SELECT mark FROM {SyncLedger.Schema}.sync_instance", conn, tx);
         return Parse(await read.ExecuteScalarAsync(ct) as string);
+    }
+
+    /// <summary>
+    /// Whether sync_instance has the column and this role may read it. From the catalogs by oid only: a name lookup
+    /// (to_regclass, has_table_privilege('…')) fails outright for a role without USAGE on the admin schema, and an
+    /// export by such a role must go on (it only loses its ledger entry, and says so).
+    /// </summary>
+    private static async Task<bool> ReadableAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string column, CancellationToken ct)
+    {
+        await using var exists = new NpgsqlCommand($"""
+            SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
+                            WHERE n.nspname = '{SyncLedger.Schema}' AND c.relname = 'sync_instance' AND a.attname = $1 AND NOT a.attisdropped
+                              AND has_schema_privilege(n.oid, 'USAGE') AND has_column_privilege(c.oid, a.attnum, 'SELECT'))
+            """, conn, tx);
+        exists.Parameters.AddWithValue(column);
+        return await exists.ExecuteScalarAsync(ct) is true;
     }
 
     /// <summary>The fingerprint of the scrubbed copy this database imported (null: none, or no ledger), without writing anything.</summary>
     internal static async Task<string?> ScrubbedFromAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, CancellationToken ct)
     {
-        await using (var exists = new NpgsqlCommand(
-            $"SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('{SyncLedger.Schema}.sync_instance') AND attname = 'scrubbed_from' AND NOT attisdropped)", conn, tx))
-            if (await exists.ExecuteScalarAsync(ct) is not true) return null;
+        if (!await ReadableAsync(conn, tx, "scrubbed_from", ct)) return null;
         await using var read = new NpgsqlCommand($"SELECT scrubbed_from FROM {SyncLedger.Schema}.sync_instance", conn, tx);
         return await read.ExecuteScalarAsync(ct) as string;
     }
