@@ -41,6 +41,9 @@ public sealed record ExportOptions(
 
     /// <summary>A scrubbed copy for development: personal data replaced by keyed pseudonyms. Null: the data as it is.</summary>
     public Scrubbing.ScrubKey? Scrub { get; init; }
+
+    /// <summary>How many bits an e-mail pseudonym carries (128; fewer only in tests, to provoke a collision).</summary>
+    internal int ScrubEmailBits { get; init; } = 128;
 }
 
 public sealed record ExportResult(
@@ -77,6 +80,14 @@ public static class BackupExporter
             return new(false, null, null, [BackupIssue.Error(IssueCode.FilterWithBase,
                 "A filtered export cannot be a differential: its rows are a selection, so a row it leaves out would not read as unchanged or deleted.",
                 "Leave out --base, or --project/--user/--since.")], clock.Elapsed);
+        // A differential writes context rows and tombstones by natural key and is named by its base, which the ledger
+        // holds as real rows: scrubbed, neither would line up with the scrubbed copy it would be applied to.
+        if (options.Scrub is not null && options.Base is not null)
+            return new(false, null, null, [BackupIssue.Error(IssueCode.ScrubNotDifferential,
+                "A scrubbed copy is always a full export: a differential against a base cannot be scrubbed.",
+                "Leave out --base (or --scrub).")], clock.Elapsed);
+        var scrubber = options.Scrub is { } scrubKey
+            ? new Scrubbing.RowScrubber(scrubKey, Scrubbing.CrearisPersonalData.Default, options.ScrubEmailBits) : null;
 
         var fullPath = Path.GetFullPath(outputPath);
         var directory = Path.GetDirectoryName(fullPath)!;
@@ -91,7 +102,10 @@ public static class BackupExporter
         var temporary = PartialFiles.NameFor(fullPath);
 
         // The sync ledger: this instance, the exchanges it knows, and (below) the exported rows as a later merge base.
-        var (ledger, ledgerIssue) = options.RecordExchange ? await ExportLedger.OpenAsync(connectionString, ct) : (null, null);
+        // Not for a scrubbed copy: the ledger would keep the real rows as the base of a backup that holds pseudonyms (a
+        // later merge from the development copy would see every scrubbed field as changed there), and a manifest
+        // naming this instance and its exchanges would let a copy's exports find that base. So it names neither.
+        var (ledger, ledgerIssue) = options.RecordExchange && scrubber is null ? await ExportLedger.OpenAsync(connectionString, ct) : (null, null);
         await using var ledgerScope = ledger;
         if (ledgerIssue is not null) issues.Add(ledgerIssue);
         // A filtered export names its instance (an import then merges three ways where it has a base) but keeps no
@@ -110,6 +124,8 @@ public static class BackupExporter
             await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", conn, tx)) snapshot = (string)(await export.ExecuteScalarAsync(ct))!;
 
         var catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
+        // A database that imported a scrubbed copy holds pseudonyms: its exports say so, and production refuses them.
+        var scrubbedFrom = scrubber is null ? await InstanceMarks.ScrubbedFromAsync(conn, tx, ct) : null;
         // Filtered: models of every table, as a selected row's parents may be in a table --tables/--exclude leave out.
         var (models, modelIssues) = TableModelBuilder.Build(catalog,
             filter is null ? profile with { Tables = profile.Tables.Where(t => selected.Contains(t.Name)).ToList() } : profile);
@@ -173,7 +189,16 @@ public static class BackupExporter
                     {
                         ct.ThrowIfCancellationRequested();
                         var table = await ExportTableAsync(conn, tx, model, tar, fullPath, counts[model.Name], tracker, ct,
-                            selection is null ? null : Filtering.ExportSelection.Where(model));
+                            selection is null ? null : Filtering.ExportSelection.Where(model), scrubber);
+                        if (scrubber?.Collision is { } collision)
+                        {
+                            // Two users would share a pseudonym: no file, rather than one that cannot be imported.
+                            await tar.DisposeAsync();
+                            await gzip.DisposeAsync();
+                            await file.DisposeAsync();
+                            TryDelete(temporary);
+                            return new(false, null, null, [.. issues, collision], clock.Elapsed);
+                        }
                         tables.Add(table);
                         if (recording) await ledger!.KeepRowsAsync(model, ct);
                     }
@@ -201,6 +226,7 @@ public static class BackupExporter
                     Exchanges = ledger?.Exchanges,
                     Differential = differential,
                     Filter = selection?.Manifest,
+                    Scrub = scrubber?.Manifest(models) ?? (scrubbedFrom is null ? null : new ManifestScrub { KeyFingerprint = scrubbedFrom, Derived = true }),
                 };
                 var json = JsonSerializer.SerializeToUtf8Bytes(manifest, BackupManifest.Json);
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, BackupManifest.FileName) { DataStream = new MemoryStream(json) };
@@ -224,7 +250,8 @@ public static class BackupExporter
     }
 
     private static async Task<ManifestTable> ExportTableAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableModel model,
-        TarWriter tar, string backupPath, long total, ProgressTracker tracker, CancellationToken ct, string? where = null)
+        TarWriter tar, string backupPath, long total, ProgressTracker tracker, CancellationToken ct, string? where = null,
+        Scrubbing.RowScrubber? scrubber = null)
     {
         // The table's rows wait here until the archive entry (which needs its length first) is written. Beside the
         // backup, not in /tmp: the same disk and owner, and (see CreateScratch) without a name a killed export could leave.
@@ -237,7 +264,7 @@ public static class BackupExporter
             while (await export.StartRowAsync(ct) != -1)
             {
                 var json = await export.ReadAsync<string>(NpgsqlDbType.Jsonb, ct);
-                var bytes = Encoding.UTF8.GetBytes(json);
+                var bytes = scrubber is null ? Encoding.UTF8.GetBytes(json) : scrubber.Row(model.Name, json);
                 await scratch.WriteAsync(bytes, ct);
                 await scratch.WriteAsync(newline, ct);
                 sha.AppendData(bytes);

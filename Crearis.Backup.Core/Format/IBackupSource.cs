@@ -39,6 +39,9 @@ public sealed record BackupSummary(
 
     /// <summary>A differential backup: per table, the rows deleted since the base (tombstones).</summary>
     public IReadOnlyDictionary<string, long>? Tombstones { get; init; }
+
+    /// <summary>A scrubbed copy (personal data replaced by pseudonyms): what and with which key. A production instance refuses it.</summary>
+    public Crearis.ManifestScrub? Scrub { get; init; }
 }
 
 /// <param name="HasSourceIds">False when the file carries no id for this table's rows (several tables of the original

@@ -128,6 +128,18 @@ public static class SyncLedger
                 content bytea,
                 row_id jsonb);
             CREATE INDEX IF NOT EXISTS sync_base_rows_exchange ON {Schema}.sync_base_rows (exchange_id, table_name);
+            -- Added later (a ledger made before it gets it here): whether this instance is production or development
+            -- (NULL: not said). Checked first, so that the lock ALTER TABLE takes is taken once, not on every run.
+            DO $mark$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{Schema}.sync_instance'::regclass AND attname = 'mark' AND NOT attisdropped) THEN
+                    ALTER TABLE {Schema}.sync_instance ADD COLUMN mark text CHECK (mark IN ('production', 'development'));
+                END IF;
+                -- The key fingerprint of the scrubbed copy this database imported (NULL: none): its exports hold
+                -- pseudonyms too and say so, so production refuses them as it refuses the copy.
+                IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{Schema}.sync_instance'::regclass AND attname = 'scrubbed_from' AND NOT attisdropped) THEN
+                    ALTER TABLE {Schema}.sync_instance ADD COLUMN scrubbed_from text;
+                END IF;
+            END $mark$;
             """, ct);
     }
 

@@ -120,6 +120,15 @@ public readonly record struct IssueCode
     public static readonly IssueCode NotAuthentic = new("NOT_AUTHENTIC");
     /// <summary>The run was cancelled; everything was rolled back.</summary>
     public static readonly IssueCode Cancelled = new("CANCELLED");
+    // Scrubbed copies (production → development).
+    /// <summary>--scrub without a usable key (none in the environment or the key file, or shorter than 16 bytes).</summary>
+    public static readonly IssueCode ScrubKeyInvalid = new("SCRUB_KEY_INVALID");
+    /// <summary>Two different e-mail addresses of users got the same pseudonym: the scrubbed copy would break a UNIQUE key; nothing was written.</summary>
+    public static readonly IssueCode ScrubCollision = new("SCRUB_COLLISION");
+    /// <summary>A scrubbed export against a base (a differential): refused, a scrubbed copy is always a full export.</summary>
+    public static readonly IssueCode ScrubNotDifferential = new("SCRUB_NOT_DIFFERENTIAL");
+    /// <summary>A scrubbed backup given to a database marked production: refused before anything was written.</summary>
+    public static readonly IssueCode ScrubbedIntoProduction = new("SCRUBBED_INTO_PRODUCTION");
 
 }
 

@@ -179,6 +179,7 @@ public static class CrearisBackupReader
             DifferentialBase = manifest.Differential?.BaseSha256,
             Filtered = manifest.Filter is not null,
             Tombstones = manifest.Differential?.Tables.ToDictionary(t => t.Name, t => t.DeletedRows, StringComparer.Ordinal),
+            Scrub = manifest.Scrub,
         };
 
         public IReadOnlyList<BackupIssue> Issues => [];
