@@ -165,6 +165,30 @@ public sealed class ScrubbedExportTests(CrearisDatabaseFixture a, ITestOutputHel
     }
 
     [Fact]
+    public async Task One_projects_scrubbed_copy_imports_into_an_empty_database_with_its_members_under_their_pseudonyms()
+    {
+        // The development copy an admin asks for most: one project, scrubbed (a filter and --scrub together).
+        var project = (string)(await ScalarAsync(a.ConnectionString,
+            "SELECT p.domaincode FROM projects p WHERE EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id) ORDER BY p.id LIMIT 1"))!;
+        var file = await ScrubbedExportAsync("project.tar.gz", options: new ExportOptions { Filter = new(Projects: [project]) });
+        var target = await NewDatabaseAsync("scrub_project");
+
+        var result = await ImportAsync(target, file, new ImportOptions(ImportMode.NewOnly));
+
+        result.Outcome.Should().Be(ImportOutcome.Applied, string.Join("\n", result.Errors));
+        var manifest = JsonSerializer.Deserialize<BackupManifest>((await MembersAsync(file))["manifest.json"], BackupManifest.Json)!;
+        manifest.Filter!.Projects.Should().Equal(project);
+        manifest.Scrub!.KeyFingerprint.Should().Be(Key(KeyText).Fingerprint);
+        var members = $"SELECT u.sysmail FROM project_members m JOIN projects p ON p.id = m.project_id JOIN users u ON u.id = m.user_id WHERE p.domaincode = '{project}'";
+        (await RowsAsync(target, members)).Select(r => r[0]).Should().BeEquivalentTo(
+            (await RowsAsync(a.ConnectionString, members)).Select(r => Pseudonym(KeyText, r[0])));
+        // Only the project's users came along (as members and as the parents its rows name), and none under a real address.
+        var real = (await RowsAsync(a.ConnectionString, "SELECT sysmail FROM users")).Select(r => r[0]).ToHashSet();
+        (await RowsAsync(target, "SELECT sysmail FROM users")).Select(r => r[0]).Should().NotBeEmpty().And.OnlyContain(m => !real.Contains(m));
+        (await ScalarAsync(target, "SELECT count(*) FROM users")).Should().BeOfType<long>().Which.Should().BeLessThan((long)(await ScalarAsync(a.ConnectionString, "SELECT count(*) FROM users"))!);
+    }
+
+    [Fact]
     public async Task The_same_address_gets_the_same_pseudonym_in_every_table_and_inside_json_and_text()
     {
         var file = await ScrubbedExportAsync("same.tar.gz");
