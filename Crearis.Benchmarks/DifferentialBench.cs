@@ -7,7 +7,7 @@ namespace Crearis.Benchmarks;
 
 /// <summary>What the differential step measured (--differential).</summary>
 internal sealed record DifferentialRun(long Rows, long Updated, long Deleted, TimeSpan FullTime, long FullBytes, TimeSpan DiffTime, long DiffBytes,
-    long DiffRows, long Tombstones, TimeSpan CombineTime, IReadOnlyList<string> CombineDiffers);
+    long DiffRows, long Tombstones, TimeSpan CombineTime, MemoryPeak CombineMemory, IReadOnlyList<string> CombineDiffers);
 
 internal sealed partial class Bench
 {
@@ -78,9 +78,17 @@ internal sealed partial class Bench
         if (!f.Succeeded) throw new BenchException("full export failed: " + string.Join("; ", f.Issues));
 
         Log("Differential: combine base + differential, compare with the full export ...");
-        clock.Restart();
-        var c = await BackupCombiner.CombineAsync(basePath, [diffPath], combinedPath, ct: ct);
-        var combineTime = clock.Elapsed;
+        ExportResult c;
+        TimeSpan combineTime;
+        MemoryPeak combineMemory;
+        // Only the differentials' rows are held; the base streams through (the peak should not grow with the table).
+        using (var mem = MemoryMonitor.Start())
+        {
+            clock.Restart();
+            c = await BackupCombiner.CombineAsync(basePath, [diffPath], combinedPath, ct: ct);
+            combineTime = clock.Elapsed;
+            combineMemory = mem.Stop();
+        }
         if (!c.Succeeded) throw new BenchException("combine failed: " + string.Join("; ", c.Issues));
         var differs = new List<string>();
         await using (var full = CrearisBackupReader.Open(fullPath, f.Manifest!))
@@ -96,7 +104,7 @@ internal sealed partial class Bench
                 if (!want.SequenceEqual(got)) differs.Add(table.Name);
             }
         return new DifferentialRun(f.TotalRows, updated, deleted, fullTime, new FileInfo(fullPath).Length, diffTime, new FileInfo(diffPath).Length,
-            d.TotalRows, d.Manifest!.Differential!.Tables.Sum(t => t.DeletedRows), combineTime, differs);
+            d.TotalRows, d.Manifest!.Differential!.Tables.Sum(t => t.DeletedRows), combineTime, combineMemory, differs);
     }
 
     private static void PrintDifferential(DifferentialRun r)
@@ -108,7 +116,7 @@ internal sealed partial class Bench
         Console.WriteLine($"  differential export  {r.DiffTime.TotalSeconds,8:F2} s  {Mb(r.DiffBytes),9} MB   " +
                           $"({r.DiffTime / r.FullTime:F2}x the time, {100.0 * r.DiffBytes / Math.Max(1, r.FullBytes):F2}% of the size; " +
                           $"{r.DiffRows:N0} rows, {r.Tombstones:N0} tombstones)");
-        Console.WriteLine($"  combine base + diff  {r.CombineTime.TotalSeconds,8:F2} s   equals the full export row for row: " +
+        Console.WriteLine($"  combine base + diff  {r.CombineTime.TotalSeconds,8:F2} s   peak {Mb(r.CombineMemory.PeakBytes)} MB (+{Mb(r.CombineMemory.GrowthBytes)} MB over the start; {r.CombineMemory.Method}), equals the full export row for row: " +
                           (r.CombineDiffers.Count == 0 ? "yes" : "NO (" + string.Join(", ", r.CombineDiffers) + ")"));
     }
 }

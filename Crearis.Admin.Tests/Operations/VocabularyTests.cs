@@ -18,7 +18,7 @@ public sealed class VocabularyTests(CrearisDatabaseFixture database) : IClassFix
         JobStatuses.Vocabulary.Names.Should().Equal("Queued", "Running", "Succeeded", "Failed", "Cancelled", "Interrupted");
         AuditActions.Vocabulary.Names.Should().Equal(
             "sign-in", "sign-in-failed", "export", "import", "dry-run", "upload", "download", "delete", "user-change",
-            "token-create", "token-revoke", "token-use", "conflict-decide", "conflict-merge");
+            "token-create", "token-revoke", "token-use", "conflict-decide", "conflict-merge", "instance-mark");
         ApiScopes.Vocabulary.Names.Should().Equal("backups:read", "export", "import", "users:admin");
         ImportModeNames.All.Should().Equal("new-only", "merge");
         JobKinds.Vocabulary.Members.Select(k => k.Label()).Should().Equal("Export", "Import", "Dry run");

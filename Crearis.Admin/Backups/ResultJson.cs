@@ -67,8 +67,19 @@ public static class ResultJson
         durationMs = (long)result.Duration.TotalMilliseconds,
         tables = result.Manifest?.Tables.ToDictionary(t => t.Name, t => new { rows = t.Rows, bytes = t.Bytes, sha256 = t.Sha256 }),
         differential = Differential(result.Manifest?.Differential),
+        filter = result.Manifest?.Filter,
+        scrub = Scrub(result.Manifest?.Scrub),
         errors = result.Issues.Select(Issue),
     }, Options);
+
+    /// <summary>A scrubbed copy: the key's fingerprint and the columns replaced (column → kind); null when not scrubbed.</summary>
+    public static object? Scrub(Crearis.Backup.Core.Format.Crearis.ManifestScrub? scrub) => scrub is null ? null : new
+    {
+        scrubbed = true,
+        derived = scrub.Derived,
+        keyFingerprint = scrub.KeyFingerprint,
+        columns = scrub.Columns,
+    };
 
     /// <summary>A differential's base and, per table, its tombstones and context rows; null for a full backup.</summary>
     public static object? Differential(Crearis.Backup.Core.Format.Crearis.ManifestDifferential? differential) => differential is null ? null : new

@@ -4,8 +4,12 @@ using Crearis.Admin.Backups;
 using Crearis.Admin.Operations;
 using Crearis.Backup.Core.Encryption;
 using Crearis.Backup.Core.Export;
+using Crearis.Backup.Core.Export.Filtering;
+using Crearis.Backup.Core.Export.Scrubbing;
 using Crearis.Backup.Core.Format;
+using Crearis.Backup.Core.Format.Crearis;
 using Crearis.Backup.Core.Import;
+using Crearis.Backup.Core.Ledger;
 using Crearis.Backup.Core.Results;
 using Npgsql;
 
@@ -29,6 +33,7 @@ public static class BackupCommands
         backup.Subcommands.Add(Verify());
         backup.Subcommands.Add(Inspect());
         backup.Subcommands.Add(Combine());
+        backup.Subcommands.Add(Instance());
         return backup;
     }
 
@@ -110,10 +115,29 @@ public static class BackupCommands
                           "differential) and a tombstone per row deleted since. --identity / --passphrase-file open an encrypted BASE.",
         };
         var identity = IdentityOption();
+        var scrub = new Option<bool>("--scrub")
+        {
+            Description = "Write a scrubbed copy for development: e-mails, names, phones, addresses, free-text mail fields and password " +
+                          $"hashes replaced by keyed pseudonyms. The key comes from --scrub-key-file or {ScrubKey.Variable}, never the command line.",
+        };
+        var scrubKeyFile = new Option<string?>("--scrub-key-file")
+        {
+            Description = $"A file holding the scrub key (at least {ScrubKey.MinimumBytes} bytes; openssl rand -hex 32). Default: {ScrubKey.Variable}.",
+        };
         var json = JsonOption();
+        var projects = ListOption("--project", "A filtered export: these projects (domaincode, comma-separated), their events, posts, pages, " +
+                                               "locations, images, members, interactions and tasks, and every row those refer to.");
+        var users = ListOption("--user", "A filtered export: these users (sysmail, comma-separated), their memberships, interactions, " +
+                                         "images and assigned tasks, and every row those refer to.");
+        var since = new Option<string?>("--since")
+        {
+            Description = "A filtered export: only rows changed since then (30d, or a date 2026-01-01), per table by created_at, updated_at " +
+                          "or the sync ledger; tables it cannot filter are written whole and named. With --project/--user: narrows their rows.",
+        };
         var command = new Command("export", "Write a backup from one consistent snapshot of the database.")
         {
-            connection, output, tables, exclude, description, encrypt, recipient, recipientsFile, passphraseFile, baseFile, identity, json,
+            connection, output, tables, exclude, description, encrypt, recipient, recipientsFile, passphraseFile, baseFile, identity,
+            projects, users, since, scrub, scrubKeyFile, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -121,17 +145,32 @@ public static class BackupCommands
             await using var context = CliContext.Create();
             var cs = ResolveConnection(context, parse.GetValue(connection), io);
             if (cs is null) return ExitCodes.BadArguments;
+            ExportSince? sinceAt = null;
+            if (parse.GetValue(since) is { } sinceText && !ExportSince.TryParse(sinceText, DateTimeOffset.UtcNow, out sinceAt, out var sinceError))
+                return await RefuseAsync(io, IssueCode.BadSince, $"--since: {sinceError}", "Give --since 30d or --since 2026-01-01.");
+            var filter = new ExportFilter(NullIfEmpty(parse.GetValue(projects)), NullIfEmpty(parse.GetValue(users)), sinceAt);
             var basePath = parse.GetValue(baseFile);
             var (encryption, encryptionError) = ReadEncryption(parse, encrypt, recipient, recipientsFile, passphraseFile, opensBase: basePath is not null);
             if (encryptionError is not null)
                 return await RefuseAsync(io, IssueCode.KeyRequired, encryptionError, "See backup export --help for --encrypt.");
             var (baseKeys, keyError) = basePath is null ? (null, null) : ReadKeys(parse, identity, passphraseFile);
             if (keyError is not null) return await RefuseAsync(io, IssueCode.KeyRequired, keyError, "Give a readable age identity file or passphrase file.");
+            ScrubKey? scrubKey = null;
+            if (parse.GetValue(scrubKeyFile) is not null && !parse.GetValue(scrub))
+                return await RefuseAsync(io, IssueCode.ScrubKeyInvalid, "--scrub-key-file takes effect with --scrub; add it.", "See backup export --help for --scrub.");
+            if (parse.GetValue(scrub))
+            {
+                var (key, scrubError) = parse.GetValue(scrubKeyFile) is { } keyFile ? ScrubKey.FromFile(keyFile) : ScrubKey.FromEnvironment();
+                if (scrubError is not null)
+                    return await RefuseAsync(io, IssueCode.ScrubKeyInvalid, scrubError,
+                        $"Keep the key in a file readable only by you (--scrub-key-file) or in {ScrubKey.Variable}; the same key gives the same pseudonyms.");
+                scrubKey = key;
+            }
             var path = parse.GetRequiredValue(output);
             // An encrypted file says so by its name, so nobody mistakes it for a .tar.gz.
             if (encryption is not null && !path.EndsWith(".age", StringComparison.OrdinalIgnoreCase)) path += ".age";
             var options = new ExportOptions(NullIfEmpty(parse.GetValue(tables)), NullIfEmpty(parse.GetValue(exclude)), parse.GetValue(description),
-                encryption) { Base = basePath, BaseKeys = baseKeys };
+                encryption) { Base = basePath, BaseKeys = baseKeys, Filter = filter.IsEmpty ? null : filter, Scrub = scrubKey };
             await using var services = context.OperationServices(cs);
             ExportOperationResult done;
             try
@@ -154,11 +193,22 @@ public static class BackupCommands
             {
                 var diff = result.Manifest!.Differential;
                 await io.Out.WriteLineAsync($"Wrote {result.File}: {result.TotalRows:N0} {(diff is null ? "" : "new or changed ")}rows in {result.Manifest.Tables.Count} tables, {result.Duration.TotalSeconds:F1}s.");
+                if (result.Manifest.Scrub is { Derived: true } derived)
+                    await io.Out.WriteLineAsync($"Scrubbed: this database holds a scrubbed copy's pseudonyms (key fingerprint {derived.KeyFingerprint}); " +
+                                                "a production instance refuses to import it.");
+                else if (result.Manifest.Scrub is { } scrubbed)
+                    await io.Out.WriteLineAsync($"Scrubbed: personal data replaced by pseudonyms (key fingerprint {scrubbed.KeyFingerprint}, {scrubbed.Columns.Count} columns); " +
+                                                "a production instance refuses to import it.");
                 if (diff is not null)
                     await io.Out.WriteLineAsync($"Differential against the backup of {diff.BaseCreatedAt:u} ({diff.BaseSha256[..12]}…): {diff.Tables.Sum(t => t.DeletedRows):N0} tombstones.");
-                foreach (var t in result.Manifest.Tables)
-                    await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}" +
-                                                (diff?.Tables.FirstOrDefault(d => d.Name == t.Name) is { DeletedRows: > 0 } d ? $"   ({d.DeletedRows:N0} deleted)" : ""));
+                // A filtered export lists its tables with the reasons for their rows instead.
+                if (result.Manifest.Filter is { } filtered) await WriteFilterAsync(io, filtered);
+                else
+                    foreach (var t in result.Manifest.Tables)
+                        await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}" +
+                                                    (diff?.Tables.FirstOrDefault(d => d.Name == t.Name) is { DeletedRows: > 0 } d ? $"   ({d.DeletedRows:N0} deleted)" : ""));
+                var warnings = result.Issues.Where(i => i.Code == IssueCode.SinceUnfiltered || i.Code == IssueCode.ExcludedParentsKept).ToList();
+                if (warnings.Count > 0) await io.WriteIssuesAsync("Warning", warnings);
             }
             else
             {
@@ -166,9 +216,31 @@ public static class BackupCommands
             }
             return result.Succeeded ? ExitCodes.Ok
                 : result.Issues.Any(i => i.Code == IssueCode.UnknownTable || i.Code == IssueCode.OutputFolderMissing || i.Code == IssueCode.BaseUnknown ||
-                                         i.Code == IssueCode.NotFound) ? ExitCodes.BadArguments : ExitCodes.Failed;
+                                         i.Code == IssueCode.NotFound || i.Code == IssueCode.FilterUnknown || i.Code == IssueCode.FilterWithBase ||
+                                         i.Code == IssueCode.ScrubNotDifferential)
+                    ? ExitCodes.BadArguments : ExitCodes.Failed;
         });
         return command;
+    }
+
+    /// <summary>What a filtered backup holds and why: per table its rows and, per reason, how many (export and inspect).</summary>
+    private static async Task WriteFilterAsync(CliIo io, ManifestFilter filter)
+    {
+        var named = new[]
+        {
+            filter.Projects is { Count: > 0 } p ? $"projects {string.Join(", ", p)}" : null,
+            filter.Users is { Count: > 0 } u ? $"users {string.Join(", ", u)}" : null,
+            filter.Since is { } s ? $"changed since {s} ({filter.SinceAt:u})" : null,
+        }.Where(x => x is not null);
+        await io.Out.WriteLineAsync($"Filtered:  {string.Join("; ", named)}");
+        foreach (var rule in filter.Rules) await io.Out.WriteLineAsync($"  rule: {rule}");
+        foreach (var t in filter.Tables)
+        {
+            await io.Out.WriteLineAsync($"  {t.Name,-20} {t.Rows,12:N0}{(t.SinceBy is { } by ? $"   (--since by {by})" : "")}");
+            foreach (var r in t.Reasons) await io.Out.WriteLineAsync($"      {r.Rows,12:N0}  {r.Reason}");
+        }
+        if (filter.SinceUnfiltered.Count > 0)
+            await io.Out.WriteLineAsync($"  --since could not filter (written whole): {string.Join(", ", filter.SinceUnfiltered)}");
     }
 
     private static Command Combine()
@@ -391,6 +463,7 @@ public static class BackupCommands
                     valid = v.IsValid, format = (int)s.Format, createdAt = s.CreatedAt, sourceDatabase = s.SourceDatabase,
                     schemaFingerprint = s.SchemaFingerprint, description = s.Description, manifest = v.Manifest,
                     differential = ResultJson.Differential(v.Manifest?.Differential),
+                    scrub = ResultJson.Scrub(s.Scrub),
                     tables = s.Tables.ToDictionary(t => t.Table, t => new { rows = t.Rows, hasSourceIds = t.HasSourceIds }),
                     errors = v.Issues.Select(ResultJson.Issue),
                 }, ResultJson.Options));
@@ -402,14 +475,64 @@ public static class BackupCommands
                 await io.Out.WriteLineAsync($"Source:    {s.SourceDatabase}");
                 if (s.Description is not null) await io.Out.WriteLineAsync($"Note:      {s.Description}");
                 await io.Out.WriteLineAsync($"Verified:  {(v.IsValid ? "yes" : "NO")}");
+                if (s.Scrub is { Derived: true } derived)
+                    await io.Out.WriteLineAsync($"Scrubbed:  derived (exported from a database that imported a scrubbed copy, key fingerprint {derived.KeyFingerprint}); production refuses it");
+                else if (s.Scrub is { } scrubbed)
+                    await io.Out.WriteLineAsync($"Scrubbed:  yes, key fingerprint {scrubbed.KeyFingerprint} ({string.Join(", ", scrubbed.Columns.Select(c => $"{c.Key} {c.Value}"))}); production refuses it");
                 if (s.DifferentialBase is { } diffBase)
                     await io.Out.WriteLineAsync($"Base:      differential against {diffBase} ({s.Tombstones?.Values.Sum() ?? 0:N0} tombstones)");
+                if (v.Manifest?.Filter is { } filtered) await WriteFilterAsync(io, filtered);
                 foreach (var t in s.Tables)
                     await io.Out.WriteLineAsync($"  {t.Table,-20} {t.Rows,12:N0}{(t.HasSourceIds ? "" : "   (no ids in file)")}" +
                                                 (s.Tombstones?.GetValueOrDefault(t.Table) is > 0 and var deleted ? $"   ({deleted:N0} deleted)" : ""));
                 if (!v.IsValid) await io.WriteIssuesAsync("Problem", v.Issues);
             }
             return v.IsValid ? ExitCodes.Ok : ExitCodes.BadArguments;
+        });
+        return command;
+    }
+
+    private static Command Instance()
+    {
+        var connection = ConnectionOption();
+        var mark = new Option<string?>("--mark")
+        {
+            Description = "Mark this database's instance: production (refuses scrubbed copies) or development.",
+        };
+        mark.AcceptOnlyFromAmong("production", "development");
+        var json = JsonOption();
+        var command = new Command("instance", "Show this database's instance id and its production/development mark, or set the mark.")
+        {
+            connection, mark, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var io = new CliIo(parse, parse.GetValue(json));
+            await using var context = CliContext.Create();
+            var cs = ResolveConnection(context, parse.GetValue(connection), io);
+            if (cs is null) return ExitCodes.BadArguments;
+            await using var services = context.OperationServices(cs);
+            var operations = services.GetRequiredService<BackupOperations>();
+            InstanceInfo info;
+            try
+            {
+                info = InstanceMarks.Parse(parse.GetValue(mark)) is { } set
+                    ? await operations.MarkInstanceAsync(set, Actor.CommandLine(), ct)
+                    : await operations.InstanceAsync(ct);
+            }
+            catch (NpgsqlException e)
+            {
+                return await io.FailAsync($"Could not reach the database: {e.Message}");
+            }
+            if (io.Json)
+                await io.WriteJsonAsync(JsonSerializer.Serialize(new { instance = info.Id, database = info.Database, mark = info.Mark?.Wire() }, ResultJson.Options));
+            else
+            {
+                await io.Out.WriteLineAsync($"Instance:  {info.Id} (database {info.Database})");
+                await io.Out.WriteLineAsync($"Mark:      {info.Mark?.Wire() ?? "none (mark it with --mark production|development)"}" +
+                                            (info.Mark == InstanceMark.Production ? " — scrubbed copies are refused here" : ""));
+            }
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -23,6 +23,9 @@ public enum AuditAction
 
     /// <summary>An admin started the merge of a backup with the stored decisions.</summary>
     ConflictMerge,
+
+    /// <summary>The content database's instance was marked production or development (production refuses scrubbed copies).</summary>
+    InstanceMark,
 }
 
 /// <summary>The names of <see cref="AuditAction"/>, stored in <c>audit_events.action</c> and listed in the Audit page's filter.</summary>
@@ -42,7 +45,8 @@ public static class AuditActions
         (AuditAction.TokenRevoke, "token-revoke"),
         (AuditAction.TokenUse, "token-use"),
         (AuditAction.ConflictDecide, "conflict-decide"),
-        (AuditAction.ConflictMerge, "conflict-merge"));
+        (AuditAction.ConflictMerge, "conflict-merge"),
+        (AuditAction.InstanceMark, "instance-mark"));
 
     public static string ToName(this AuditAction action) => Vocabulary.Name(action);
 

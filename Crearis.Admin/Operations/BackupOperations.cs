@@ -4,6 +4,7 @@ using Crearis.Admin.Data;
 using Crearis.Admin.Hosting;
 using Crearis.Backup.Core.Export;
 using Crearis.Backup.Core.Import;
+using Crearis.Backup.Core.Ledger;
 using Crearis.Backup.Core.Results;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -98,6 +99,19 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
             RunRecorder.RecordImportAsync(AdminConnection, actor.Name, started, name, options, result, CancellationToken.None));
         await AuditAsync(action, AuditOutcome.Of(result.Outcome), actor, name, null);
         return new ImportOperationResult(result, runId, historyError, null);
+    }
+
+    /// <summary>The content database's instance id and its production/development mark.</summary>
+    public Task<InstanceInfo> InstanceAsync(CancellationToken ct) => InstanceMarks.ReadAsync(ContentConnection, ct);
+
+    /// <summary>Marks the content database's instance production or development (audited: production refuses scrubbed copies).</summary>
+    public async Task<InstanceInfo> MarkInstanceAsync(InstanceMark mark, Actor actor, CancellationToken ct)
+    {
+        var before = await InstanceMarks.ReadAsync(ContentConnection, ct);
+        var after = await InstanceMarks.SetAsync(ContentConnection, mark, ct);
+        await AuditAsync(AuditAction.InstanceMark, AuditOutcome.Succeeded, actor, $"instance {after.Id} ({after.Database})",
+            $"{before.Mark?.Wire() ?? "unmarked"} → {mark.Wire()}");
+        return after;
     }
 
     /// <summary>Who holds the import lock of the content database now (null: nobody).</summary>

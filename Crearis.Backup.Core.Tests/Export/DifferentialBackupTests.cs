@@ -139,6 +139,37 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
     }
 
     [Fact]
+    public async Task The_second_differential_of_a_chain_merges_three_ways_so_an_edit_made_here_since_the_first_survives()
+    {
+        var x = await BaseThenEditAsync();
+        (await ImportAsync(_b, x, new ImportOptions(ImportMode.NewOnly))).Outcome.Should().Be(ImportOutcome.Applied);
+        var d1 = await ExportAsync(a.ConnectionString, File("d1.tar.gz"), new ExportOptions { Base = x });
+        (await ImportAsync(_b, d1, new ImportOptions(ImportMode.Merge, ApplyDeletes: true))).Outcome.Should().Be(ImportOutcome.Applied);
+        // Since D1: B edits one field of an event, A another field of the same event (and its name, which D1 carried).
+        await ExecuteAsync(_b, $"UPDATE events SET teaser = 'teaser from B' WHERE xmlid = '{_event1}'");
+        await ExecuteAsync(a.ConnectionString, $"UPDATE events SET rectitle = 'rectitle from A', name = 'Titel von A' WHERE xmlid = '{_event1}'");
+        var d2 = await ExportAsync(a.ConnectionString, File("d2.tar.gz"), new ExportOptions { Base = d1 });
+
+        var merged = await ImportAsync(_b, d2, new ImportOptions(ImportMode.Merge));
+
+        merged.Outcome.Should().Be(ImportOutcome.Applied, string.Join("\n", merged.Errors));
+        merged.Warnings.Should().NotContain(w => w.Code == IssueCode.NoMergeBase, "D1, imported here, is the base of D2");
+        merged.MergeBase.Should().NotBeNull();
+        (await ScalarAsync(_b, $"SELECT teaser FROM events WHERE xmlid = '{_event1}'")).Should().Be("teaser from B", "B's edit since D1 is kept");
+        (await ScalarAsync(_b, $"SELECT rectitle FROM events WHERE xmlid = '{_event1}'")).Should().Be("rectitle from A");
+        (await ScalarAsync(_b, $"SELECT name FROM events WHERE xmlid = '{_event1}'")).Should().Be("Titel von A");
+        // Everything else is A's content: the rows D1 did not carry came from X, through D1's merge base.
+        var teaserInA = await ScalarAsync(a.ConnectionString, $"SELECT teaser FROM events WHERE xmlid = '{_event1}'");
+        await using (var conn = new Npgsql.NpgsqlConnection(_b))
+        {
+            await conn.OpenAsync();
+            await using var put = new Npgsql.NpgsqlCommand($"UPDATE events SET teaser = $1 WHERE xmlid = '{_event1}'", conn) { Parameters = { new() { Value = teaserInA ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } } };
+            await put.ExecuteNonQueryAsync();
+        }
+        CanonicalContent.ShouldEqual(await CanonicalContent.ReadAsync(_b), await CanonicalContent.ReadAsync(a.ConnectionString));
+    }
+
+    [Fact]
     public async Task A_differential_against_a_base_the_target_never_saw_is_refused_and_nothing_is_written()
     {
         var x = await BaseThenEditAsync();

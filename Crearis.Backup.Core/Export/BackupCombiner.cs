@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Crearis.Backup.Core.Encryption;
+using Crearis.Backup.Core.Format;
 using Crearis.Backup.Core.Format.Crearis;
 using Crearis.Backup.Core.Ledger;
 using Crearis.Backup.Core.Results;
@@ -72,43 +73,40 @@ public static class BackupCombiner
                         using var doc = JsonDocument.Parse(json);
                         return string.Join('\u001f', table.NaturalKey.Select(k => KeyPart(doc.RootElement, k, timestamps.Contains(k))));
                     }
-                    // Rows by key; a key that may repeat (a NULL part) holds a group, which a differential replaces whole.
-                    var rows = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-                    var order = new List<string>();
-                    await foreach (var row in sources[0].ReadRowsAsync(table.Name, ct))
-                    {
-                        var key = KeyOf(row.Json);
-                        if (!rows.TryGetValue(key, out var group)) { rows[key] = group = []; order.Add(key); }
-                        group.Add(row.Json);
-                    }
+                    // What the differentials change, in chain order: per key the rows that replace its group, or null
+                    // for a key deleted. Only these are held in memory (a differential is a small part of the table);
+                    // the base's rows stream through.
+                    var changes = new Dictionary<string, List<string>?>(StringComparer.Ordinal);
+                    var added = new List<string>();
                     for (var i = 1; i < sources.Count; i++)
                     {
-                        await foreach (var tomb in sources[i].ReadTombstonesAsync(table.Name, ct)) rows.Remove(KeyOf(tomb.Json));
+                        await foreach (var tomb in sources[i].ReadTombstonesAsync(table.Name, ct)) changes[KeyOf(tomb.Json)] = null;
                         var replaced = new HashSet<string>(StringComparer.Ordinal);
                         await foreach (var row in sources[i].ReadRowsAsync(table.Name, ct))
                         {
                             var key = KeyOf(row.Json);
-                            if (!rows.TryGetValue(key, out var group)) { rows[key] = group = []; order.Add(key); }
-                            if (replaced.Add(key)) group.Clear();
-                            group.Add(row.Json);
+                            if (replaced.Add(key) || changes.GetValueOrDefault(key) is null) changes[key] = [];
+                            changes[key]!.Add(row.Json);
+                            added.Add(key);
                         }
                     }
-                    var kept = order.Distinct().Where(rows.ContainsKey).SelectMany(k => rows[k]).ToList();
-                    if (kept.Count > 0 && kept.All(r => NumericId(r) is not null)) kept = kept.OrderBy(r => NumericId(r)!.Value).ToList();
-
+                    var kept = Merge(sources[0].ReadRowsAsync(table.Name, ct), KeyOf, changes, added,
+                        table.Columns.Any(c => c.Name == "id" && c.Type is "integer" or "bigint" or "smallint"), ct);
                     await using var scratch = PartialFiles.CreateScratch(directory, Path.GetFileName(fullPath));
                     using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    foreach (var json in kept)
+                    long count = 0;
+                    await foreach (var json in kept)
                     {
                         var bytes = Encoding.UTF8.GetBytes(json + "\n");
                         await scratch.WriteAsync(bytes, ct);
                         sha.AppendData(bytes);
+                        count++;
                     }
                     await scratch.FlushAsync(ct);
                     var length = scratch.Length;
                     scratch.Position = 0;
                     await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, table.File) { DataStream = scratch }, ct);
-                    tables.Add(table with { Rows = kept.Count, Bytes = length, Sha256 = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() });
+                    tables.Add(table with { Rows = count, Bytes = length, Sha256 = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant() });
                 }
                 var manifest = last with
                 {
@@ -134,6 +132,35 @@ public static class BackupCombiner
         {
             foreach (var source in sources) await source.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// The base's rows with the changes applied, streamed: a key the differentials replaced or deleted drops its base
+    /// rows. With a numeric id (the full export's order), the changed rows are merged into the base's id order; without
+    /// one, a replaced key's rows take its place in the base and new keys follow in the order the differentials give them.
+    /// </summary>
+    private static async IAsyncEnumerable<string> Merge(IAsyncEnumerable<BackupRow> baseRows, Func<string, string> keyOf,
+        Dictionary<string, List<string>?> changes, List<string> added, bool byId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var emitted = new HashSet<string>(StringComparer.Ordinal);
+        var pending = byId
+            ? new Queue<(long Id, string Json)>(changes.Values.Where(g => g is not null).SelectMany(g => g!)
+                .Select(json => (NumericId(json) ?? long.MaxValue, json)).OrderBy(r => r.Item1))
+            : new Queue<(long Id, string Json)>();
+        await foreach (var row in baseRows.WithCancellation(ct))
+        {
+            var key = keyOf(row.Json);
+            if (byId && NumericId(row.Json) is { } id)
+                while (pending.Count > 0 && pending.Peek().Id < id) yield return pending.Dequeue().Json;
+            if (!changes.TryGetValue(key, out var group)) yield return row.Json;
+            else if (!byId && group is not null && emitted.Add(key))
+                foreach (var json in group) yield return json;
+        }
+        while (pending.Count > 0) yield return pending.Dequeue().Json;
+        if (byId) yield break;
+        foreach (var key in added)
+            if (changes[key] is { } group && emitted.Add(key))
+                foreach (var json in group) yield return json;
     }
 
     private static string KeyPart(JsonElement row, string column, bool timestamp)

@@ -41,6 +41,9 @@ public sealed record ExportOptions(
 
     /// <summary>A scrubbed copy for development: personal data replaced by keyed pseudonyms. Null: the data as it is.</summary>
     public Scrubbing.ScrubKey? Scrub { get; init; }
+
+    /// <summary>How many bits an e-mail pseudonym carries (128; fewer only in tests, to provoke a collision).</summary>
+    internal int ScrubEmailBits { get; init; } = 128;
 }
 
 public sealed record ExportResult(
@@ -72,6 +75,19 @@ public static class BackupExporter
 
         var selected = TableSelection.Resolve(profile, options.Tables, options.Exclude, issues);
         if (issues.Count > 0) return new(false, null, null, issues, clock.Elapsed);
+        var filter = options.Filter is { IsEmpty: false } f ? f : null;
+        if (filter is not null && options.Base is not null)
+            return new(false, null, null, [BackupIssue.Error(IssueCode.FilterWithBase,
+                "A filtered export cannot be a differential: its rows are a selection, so a row it leaves out would not read as unchanged or deleted.",
+                "Leave out --base, or --project/--user/--since.")], clock.Elapsed);
+        // A differential writes context rows and tombstones by natural key and is named by its base, which the ledger
+        // holds as real rows: scrubbed, neither would line up with the scrubbed copy it would be applied to.
+        if (options.Scrub is not null && options.Base is not null)
+            return new(false, null, null, [BackupIssue.Error(IssueCode.ScrubNotDifferential,
+                "A scrubbed copy is always a full export: a differential against a base cannot be scrubbed.",
+                "Leave out --base (or --scrub).")], clock.Elapsed);
+        var scrubber = options.Scrub is { } scrubKey
+            ? new Scrubbing.RowScrubber(scrubKey, Scrubbing.CrearisPersonalData.Default, options.ScrubEmailBits) : null;
 
         var fullPath = Path.GetFullPath(outputPath);
         var directory = Path.GetDirectoryName(fullPath)!;
@@ -86,25 +102,58 @@ public static class BackupExporter
         var temporary = PartialFiles.NameFor(fullPath);
 
         // The sync ledger: this instance, the exchanges it knows, and (below) the exported rows as a later merge base.
-        var (ledger, ledgerIssue) = options.RecordExchange ? await ExportLedger.OpenAsync(connectionString, ct) : (null, null);
+        // Not for a scrubbed copy: the ledger would keep the real rows as the base of a backup that holds pseudonyms (a
+        // later merge from the development copy would see every scrubbed field as changed there), and a manifest
+        // naming this instance and its exchanges would let a copy's exports find that base. So it names neither.
+        var (ledger, ledgerIssue) = options.RecordExchange && scrubber is null ? await ExportLedger.OpenAsync(connectionString, ct) : (null, null);
         await using var ledgerScope = ledger;
         if (ledgerIssue is not null) issues.Add(ledgerIssue);
+        // A filtered export names its instance (an import then merges three ways where it has a base) but keeps no
+        // rows as a base: a later merge would read every row it left out as deleted there.
+        var recording = ledger is not null && filter is null;
 
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        await using (var ro = new NpgsqlCommand("SET TRANSACTION READ ONLY", conn, tx)) await ro.ExecuteNonQueryAsync(ct);
+        // A filtered export keeps its selection in temporary tables, which a read-only transaction may not create: it
+        // becomes read-only once they are made (below).
+        if (filter is null)
+            await using (var ro = new NpgsqlCommand("SET TRANSACTION READ ONLY", conn, tx)) await ro.ExecuteNonQueryAsync(ct);
         string? snapshot = null;
-        if (ledger is not null)
+        if (recording)
             await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", conn, tx)) snapshot = (string)(await export.ExecuteScalarAsync(ct))!;
 
         var catalog = await DatabaseCatalog.ReadAsync(conn, ct: ct);
-        var (models, modelIssues) = TableModelBuilder.Build(catalog, profile with { Tables = profile.Tables.Where(t => selected.Contains(t.Name)).ToList() });
+        // A database that imported a scrubbed copy holds pseudonyms: its exports say so, and production refuses them.
+        var scrubbedFrom = scrubber is null ? await InstanceMarks.ScrubbedFromAsync(conn, tx, ct) : null;
+        // Filtered: models of every table, as a selected row's parents may be in a table --tables/--exclude leave out.
+        var (models, modelIssues) = TableModelBuilder.Build(catalog,
+            filter is null ? profile with { Tables = profile.Tables.Where(t => selected.Contains(t.Name)).ToList() } : profile);
         if (modelIssues.Count > 0) return new(false, null, null, modelIssues, clock.Elapsed);
+
+        Filtering.ExportSelection? selection = null;
+        if (filter is not null)
+        {
+            var (chosen, filterIssues) = await Filtering.ExportSelection.BuildAsync(conn, tx, catalog, models, selected, profile, filter, ct);
+            if (chosen is null) return new(false, null, null, [.. issues, .. filterIssues], clock.Elapsed);
+            selection = chosen;
+            issues.AddRange(chosen.Warnings);
+            // The selection is made: from here on the export reads only, as an unfiltered one does from its start.
+            await using (var ro = new NpgsqlCommand("SET LOCAL transaction_read_only = on", conn, tx)) await ro.ExecuteNonQueryAsync(ct);
+            // The tables chosen (empty ones too: an import checks that every table referred to is in the file) and
+            // those of --tables/--exclude's left-out tables that hold parents.
+            models = models.Where(m => selected.Contains(m.Name) || chosen.Rows(m.Name) > 0).ToList();
+        }
+        var written = models.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
 
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var model in models)
         {
+            if (selection is not null)
+            {
+                counts[model.Name] = selection.Rows(model.Name);
+                continue;
+            }
             await using var count = new NpgsqlCommand($"SELECT count(*) FROM public.{Sql.Ident(model.Name)}", conn, tx);
             counts[model.Name] = (long)(await count.ExecuteScalarAsync(ct))!;
         }
@@ -119,7 +168,7 @@ public static class BackupExporter
         }
 
         var tables = new List<ManifestTable>();
-        if (ledger is not null) await ledger.BeginAsync(snapshot!, models.Select(m => m.Name), ct);
+        if (recording) await ledger!.BeginAsync(snapshot!, models.Select(m => m.Name), ct);
         try
         {
             await using (Stream file = options.Encryption is { } encryption
@@ -139,9 +188,19 @@ public static class BackupExporter
                     foreach (var model in models)
                     {
                         ct.ThrowIfCancellationRequested();
-                        var table = await ExportTableAsync(conn, tx, model, tar, fullPath, counts[model.Name], tracker, ct);
+                        var table = await ExportTableAsync(conn, tx, model, tar, fullPath, counts[model.Name], tracker, ct,
+                            selection is null ? null : Filtering.ExportSelection.Where(model), scrubber);
+                        if (scrubber?.Collision is { } collision)
+                        {
+                            // Two users would share a pseudonym: no file, rather than one that cannot be imported.
+                            await tar.DisposeAsync();
+                            await gzip.DisposeAsync();
+                            await file.DisposeAsync();
+                            TryDelete(temporary);
+                            return new(false, null, null, [.. issues, collision], clock.Elapsed);
+                        }
                         tables.Add(table);
-                        if (ledger is not null) await ledger.KeepRowsAsync(model, ct);
+                        if (recording) await ledger!.KeepRowsAsync(model, ct);
                     }
 
                 var builder = new NpgsqlConnectionStringBuilder(connectionString);
@@ -153,18 +212,21 @@ public static class BackupExporter
                         Host = builder.Host ?? "", Port = builder.Port, Database = conn.Database,
                         ServerVersion = conn.PostgreSqlVersion.ToString(),
                     },
-                    SchemaFingerprint = catalog.Fingerprint(selected),
+                    SchemaFingerprint = catalog.Fingerprint(written),
                     Profile = profile.Name,
                     Description = options.Description,
                     Options = new ManifestOptions
                     {
                         Tables = options.Tables, Exclude = options.Exclude,
-                        Full = profile.TableNames.All(selected.Contains),
+                        // A filtered backup is never full: rows missing from it were not selected, not deleted.
+                        Full = selection is null && profile.TableNames.All(selected.Contains),
                     },
                     Tables = tables,
                     Instance = ledger is null ? null : new ManifestInstance { Id = ledger.Instance },
                     Exchanges = ledger?.Exchanges,
                     Differential = differential,
+                    Filter = selection?.Manifest,
+                    Scrub = scrubber?.Manifest(models) ?? (scrubbedFrom is null ? null : new ManifestScrub { KeyFingerprint = scrubbedFrom, Derived = true }),
                 };
                 var json = JsonSerializer.SerializeToUtf8Bytes(manifest, BackupManifest.Json);
                 var entry = new PaxTarEntry(TarEntryType.RegularFile, BackupManifest.FileName) { DataStream = new MemoryStream(json) };
@@ -176,7 +238,7 @@ public static class BackupExporter
                 await file.DisposeAsync();
                 File.Move(temporary, fullPath, overwrite: true);
                 // Recorded once the file exists: a ledger entry never names a backup that was not written.
-                if (ledger is not null) await ledger.CompleteAsync(manifest, ct);
+                if (recording) await ledger!.CompleteAsync(manifest, ct);
                 return new(true, fullPath, manifest, issues, clock.Elapsed);
             }
         }
@@ -188,7 +250,8 @@ public static class BackupExporter
     }
 
     private static async Task<ManifestTable> ExportTableAsync(NpgsqlConnection conn, NpgsqlTransaction tx, TableModel model,
-        TarWriter tar, string backupPath, long total, ProgressTracker tracker, CancellationToken ct)
+        TarWriter tar, string backupPath, long total, ProgressTracker tracker, CancellationToken ct, string? where = null,
+        Scrubbing.RowScrubber? scrubber = null)
     {
         // The table's rows wait here until the archive entry (which needs its length first) is written. Beside the
         // backup, not in /tmp: the same disk and owner, and (see CreateScratch) without a name a killed export could leave.
@@ -196,12 +259,12 @@ public static class BackupExporter
         long rows = 0;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var newline = "\n"u8.ToArray();
-        await using (var export = await conn.BeginBinaryExportAsync($"COPY ({RowJsonQuery(model)}) TO STDOUT (FORMAT BINARY)", ct))
+        await using (var export = await conn.BeginBinaryExportAsync($"COPY ({RowJsonQuery(model, where)}) TO STDOUT (FORMAT BINARY)", ct))
         {
             while (await export.StartRowAsync(ct) != -1)
             {
                 var json = await export.ReadAsync<string>(NpgsqlDbType.Jsonb, ct);
-                var bytes = Encoding.UTF8.GetBytes(json);
+                var bytes = scrubber is null ? Encoding.UTF8.GetBytes(json) : scrubber.Row(model.Name, json);
                 await scratch.WriteAsync(bytes, ct);
                 await scratch.WriteAsync(newline, ct);
                 sha.AppendData(bytes);

@@ -31,8 +31,17 @@ public sealed record BackupSummary(
     /// <summary>A differential backup: the content SHA-256 of its base; null for a full backup.</summary>
     public string? DifferentialBase { get; init; }
 
+    /// <summary>
+    /// A filtered backup (<c>--project/--user/--since</c>): rows missing from it were not selected, never deleted, so
+    /// its import deletes nothing, lists no missing rows and is no merge base.
+    /// </summary>
+    public bool Filtered { get; init; }
+
     /// <summary>A differential backup: per table, the rows deleted since the base (tombstones).</summary>
     public IReadOnlyDictionary<string, long>? Tombstones { get; init; }
+
+    /// <summary>A scrubbed copy (personal data replaced by pseudonyms): what and with which key. A production instance refuses it.</summary>
+    public Crearis.ManifestScrub? Scrub { get; init; }
 }
 
 /// <param name="HasSourceIds">False when the file carries no id for this table's rows (several tables of the original

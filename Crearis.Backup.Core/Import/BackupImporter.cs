@@ -27,6 +27,14 @@ public static class BackupImporter
         // with another type's field names. Ending that server process with the import keeps such state out of the
         // pool that exports and pages use.
         logger ??= NullLogger.Instance;
+        // First of all, before even the lookup indexes: a scrubbed copy never reaches a production database.
+        if (source.Summary.Scrub is not null)
+            await using (var check = new NpgsqlConnection(connectionString))
+            {
+                await check.OpenAsync(ct);
+                if (await Ledger.InstanceMarks.RefuseScrubbedAsync(check, source.Summary, ct) is { } refusal)
+                    return ImportResult.Refused(options, source.Summary.Format, [refusal]);
+            }
         // Built before the import's transaction and dropped after it (on their own connection): disposed last.
         await using var lookups = await LookupIndexes.BuildAsync(connectionString, profile, logger, ct);
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString)

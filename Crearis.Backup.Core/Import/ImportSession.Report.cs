@@ -123,7 +123,8 @@ internal sealed partial class ImportSession
     /// <summary>Lists target rows a full backup does not hold; they are never deleted.</summary>
     private async Task ListMissingAsync(TableModel model, CancellationToken ct)
     {
-        if (model.IdColumn is null || source.Summary.Format != BackupFormat.Crearis || !IsFullBackup() || source.Summary.DifferentialBase is not null) return;
+        if (model.IdColumn is null || source.Summary.Format != BackupFormat.Crearis || !IsFullBackup() || source.Summary.DifferentialBase is not null ||
+            source.Summary.Filtered) return;
         var id = Sql.Ident(model.IdColumn);
         var keyColumn = model.Profile.NaturalKey.Count == 1 && model.Profile.NaturalKey[0].ReferencedTable is null
             ? "x." + Sql.Ident(model.Profile.NaturalKey[0].Column) : $"x.{id}";

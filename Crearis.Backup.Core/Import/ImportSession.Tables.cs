@@ -71,8 +71,21 @@ internal sealed partial class ImportSession
             // A differential without changed rows in this table: nothing to write, only its tombstones to match.
             var (gone, goneConflicts) = await MatchTombstonesAsync(model, id is null ? match : $"x.{Sql.Ident(id)} = m.dst", ct);
             _report.Counts[name] = new TableCounts { DeletedThere = gone, Conflicts = goneConflicts };
+            await CarryChainBaseRowsAsync(model, ct);
             _written.Add(name);
             _tracker.Report(BackupPhase.Write, name, 0, 0, 0);
+            return;
+        }
+
+        if (total == 0 && (source.Summary.Filtered || !(options.Mode == ImportMode.Merge && HasBase(name))))
+        {
+            // No rows, so no columns to stage (a filtered backup's table nothing was selected from): nothing to write,
+            // and without a base nothing to compare. (A full backup's empty table with a base goes on: its rows were
+            // deleted there.)
+            _report.Counts[name] = new TableCounts();
+            _written.Add(name);
+            _tracker.Report(BackupPhase.Write, name, 0, 0, 0);
+            await ListMissingAsync(model, ct);
             return;
         }
 
@@ -164,7 +177,8 @@ internal sealed partial class ImportSession
                 }
                 updated = await UpdateChangedColumnsAsync(model, compared, newValues, rowMatch, ct, joins);
             }
-            if (threeWay && source.Summary.DifferentialBase is null)
+            // A filtered backup leaves rows out because they were not selected: none of them reads as deleted there.
+            if (threeWay && source.Summary.DifferentialBase is null && !source.Summary.Filtered)
             {
                 var (deletedThere, conflicts) = await FindDeletedThereAsync(model, compared, ct);
                 counts = counts with { DeletedThere = deletedThere, Conflicts = counts.Conflicts + conflicts };

@@ -23,6 +23,9 @@ internal sealed partial class ImportSession
     private BaseExchange? _base;
     private long? _recording;
     private long _recordedRows;
+
+    /// <summary>Importing a differential: the ledger entry of its base here, whose rows complete the differential's own.</summary>
+    private long? _chainBase;
     private bool _hasResolutions;
     private readonly List<string> _deletions = [];
 
@@ -48,6 +51,10 @@ internal sealed partial class ImportSession
         if (summary.DifferentialBase is not null && options.Mode != ImportMode.Merge)
             Refuse(IssueCode.DifferentialNeedsMerge, "This backup is a differential: it holds only the rows changed since its base, and is imported only as a merge.",
                 "Import it with --mode merge.");
+        if (summary.Filtered && options.ApplyDeletes)
+            _report.Warnings.Add(BackupIssue.Warning(IssueCode.FilteredNoDeletes,
+                "This backup is filtered (--project/--user/--since): the rows it leaves out were not selected, not deleted, so apply-deletes has no effect and nothing is deleted.",
+                "To take deletions over, merge a full backup (or a differential) with apply-deletes."));
         var recordable = options.RecordExchange && !options.DryRun && summary.ContentSha256 is not null && summary.Instance is not null;
         var wantsBase = options.Mode == ImportMode.Merge && options.ThreeWay && summary.Instance is not null;
         if (!recordable && !wantsBase && summary.DifferentialBase is null)
@@ -93,12 +100,19 @@ internal sealed partial class ImportSession
             if (recordable && summary.Instance != self)
                 _recording = await SyncLedger.RecordAsync(conn, _tx, summary.ContentSha256!, ExchangeDirection.Imported, summary.Instance!.Value,
                     summary.CreatedAt ?? DateTimeOffset.UtcNow, _prepared.Selected.Where(t => summary.Tables.Any(s => s.Table == t)), ct);
-            if (_recording is { } seen && summary.DifferentialBase is not null)
+            if (_recording is { } seen && (summary.DifferentialBase is not null || summary.Filtered))
             {
-                // A differential is recorded as seen (a later differential against it is accepted) but its few rows
-                // are no merge base: the base stays the last full exchange.
-                await ExecAsync($"UPDATE {SyncLedger.Schema}.sync_exchanges SET rows_kept = false WHERE id = {seen}", ct);
-                _recording = null;
+                // A differential carries only the rows changed since its base. Its merge base for the next
+                // differential is what its exporter had then: the base's rows here, overlaid with the differential's
+                // rows, less its tombstones (see RecordBaseRowsAsync). Without the base's rows it is recorded as seen
+                // only (a later differential against it is accepted, and merged two ways).
+                // A filtered backup is recorded as seen only: as a base, every row it left out would read as deleted there.
+                _chainBase = summary.DifferentialBase is { } chainSha ? await SyncLedger.KeptRowsOfAsync(conn, _tx, chainSha, ct) : null;
+                if (_chainBase is null)
+                {
+                    await ExecAsync($"UPDATE {SyncLedger.Schema}.sync_exchanges SET rows_kept = false WHERE id = {seen}", ct);
+                    _recording = null;
+                }
             }
             await _phases.ReleaseSavepointAsync("ledger", ct);
         }
@@ -405,6 +419,18 @@ internal sealed partial class ImportSession
         _recordedRows += await ExecAsync($"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row) " +
                         $"SELECT {exchange}, {Sql.Literal(name)}, m.bkey, {row} FROM {Res(name)} v JOIN {Map(name)} m ON m.line = v.line " +
                         $"WHERE m.skip IS NULL", ct);
+        await CarryChainBaseRowsAsync(model, ct);
+    }
+
+    /// <summary>Importing a differential: the rows it did not carry are kept as they were in its base, less those it tombstones.</summary>
+    private async Task CarryChainBaseRowsAsync(TableModel model, CancellationToken ct)
+    {
+        if (_recording is not { } exchange || _chainBase is not { } chain) return;
+        var name = model.Name;
+        _recordedRows += await ExecAsync($"INSERT INTO {SyncLedger.Schema}.sync_base_rows (exchange_id, table_name, key, row) " +
+                            $"SELECT {exchange}, p.table_name, p.key, p.row FROM {SyncLedger.Schema}.sync_base_rows p " +
+                            $"WHERE p.exchange_id = {chain} AND p.table_name = {Sql.Literal(name)} " +
+                            $"AND NOT EXISTS (SELECT 1 FROM {Map(name)} m WHERE m.bkey = p.key AND (m.line >= 0 OR m.line < {TombstoneLines}))", ct);
     }
 
     /// <summary>The run is about to commit: old bases are let go, and decisions that matched no conflict are reported.</summary>

@@ -115,6 +115,7 @@ internal sealed partial class ImportSession(
                 await _phases.RollbackAsync(ct);
                 return Result(ImportOutcome.DryRun);
             }
+            await NoteScrubbedAsync(ct);
             At(BackupPhase.Commit, null);
             await _phases.CommitAsync(ct);
             _tracker.Report(BackupPhase.Commit, null, 0, 0);

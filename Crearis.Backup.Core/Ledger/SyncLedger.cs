@@ -128,6 +128,18 @@ public static class SyncLedger
                 content bytea,
                 row_id jsonb);
             CREATE INDEX IF NOT EXISTS sync_base_rows_exchange ON {Schema}.sync_base_rows (exchange_id, table_name);
+            -- Added later (a ledger made before it gets it here): whether this instance is production or development
+            -- (NULL: not said). Checked first, so that the lock ALTER TABLE takes is taken once, not on every run.
+            DO $mark$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{Schema}.sync_instance'::regclass AND attname = 'mark' AND NOT attisdropped) THEN
+                    ALTER TABLE {Schema}.sync_instance ADD COLUMN mark text CHECK (mark IN ('production', 'development'));
+                END IF;
+                -- The key fingerprint of the scrubbed copy this database imported (NULL: none): its exports hold
+                -- pseudonyms too and say so, so production refuses them as it refuses the copy.
+                IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '{Schema}.sync_instance'::regclass AND attname = 'scrubbed_from' AND NOT attisdropped) THEN
+                    ALTER TABLE {Schema}.sync_instance ADD COLUMN scrubbed_from text;
+                END IF;
+            END $mark$;
             """, ct);
     }
 
@@ -213,6 +225,18 @@ public static class SyncLedger
     /// what its instance imported) — whose rows are still kept. The backup being imported is never its own base: merged
     /// again (say with apply-deletes after a run that listed them), it compares with the exchange before it. Null: no common backup (first exchange, or lost ledger).
     /// </summary>
+    /// <summary>The newest ledger entry of a backup (either direction) whose rows are all still kept; null when none is.</summary>
+    internal static async Task<long?> KeptRowsOfAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sha256, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT id FROM {Schema}.sync_exchanges WHERE rows_kept AND backup_sha256 = $1
+              AND rows_count = (SELECT count(*) FROM {Schema}.sync_base_rows b WHERE b.exchange_id = sync_exchanges.id)
+            ORDER BY id DESC LIMIT 1
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(sha256);
+        return await cmd.ExecuteScalarAsync(ct) is long id ? id : null;
+    }
+
     internal static async Task<(long Id, MergeBase Base, IReadOnlySet<string> Tables)?> FindBaseAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
         Guid self, Guid peer, IReadOnlyList<ManifestExchange> peerExchanges, string? importing, CancellationToken ct)
     {

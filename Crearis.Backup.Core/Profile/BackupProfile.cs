@@ -86,9 +86,37 @@ public sealed record LookupIndex(string Table, string Column, string Reason)
     public string IndexName => $"crearis_import_{Table}_{Column}";
 }
 
+/// <summary>
+/// A rule a filtered export follows from a selected row to the rows that belong to it: rows of <paramref name="Table"/>
+/// whose reference <paramref name="Column"/> (as the table's model reads it: a foreign key, an id list, a polymorphic
+/// id) points at a selected row of <paramref name="Parent"/>. Followed from the rows named and from rows reached along
+/// rules, never from rows pulled in only because something refers to them.
+/// </summary>
+/// <param name="Sentence">The rule in words, for the manifest ("events of a selected project").</param>
+public sealed record ChildRule(string Table, string Column, string Parent, string Sentence)
+{
+    /// <summary>The reason a row reached along this rule is in the backup.</summary>
+    public string Reason => $"child of {Parent} ({Table}.{Column})";
+
+    /// <summary>The rule as the manifest lists it.</summary>
+    public string Describe => $"{Sentence} ({Table}.{Column} → {Parent})";
+}
+
+/// <summary>How a filtered export finds the rows it is named by: <paramref name="Table"/> rows whose <paramref name="Column"/> is a name given.</summary>
+public sealed record FilterSeeds(string Table, string Column);
+
 /// <summary>The description that drives export and import: tables in scope, in no particular order.</summary>
 public sealed record BackupProfile(string Name, IReadOnlyList<TableProfile> Tables, IReadOnlyList<LookupIndex>? LookupIndexes = null)
 {
+    /// <summary>The rules a filtered export follows from selected rows to their children, in the order reasons are counted.</summary>
+    public IReadOnlyList<ChildRule> ChildRules { get; init; } = [];
+
+    /// <summary>What <c>--project</c> names (a filtered export's seeds); null: the profile has no projects.</summary>
+    public FilterSeeds? ProjectSeeds { get; init; }
+
+    /// <summary>What <c>--user</c> names; null: the profile has no users.</summary>
+    public FilterSeeds? UserSeeds { get; init; }
+
     public TableProfile? Table(string name) => Tables.FirstOrDefault(t => t.Name == name);
 
     public IEnumerable<string> TableNames => Tables.Select(t => t.Name);

@@ -70,5 +70,31 @@ public static class CrearisProfile
         // trgfn_instructors_regio looks for "the user of this instructor" on every instructor insert and every is_user
         // change (each user linked to an instructor sets it): without this index one scan of users per instructor.
         new LookupIndex("users", "instructor_id", "trgfn_instructors_regio finds an instructor's user by users.instructor_id"),
-    ]);
+    ])
+    {
+        ProjectSeeds = new FilterSeeds("projects", "domaincode"),
+        UserSeeds = new FilterSeeds("users", "sysmail"),
+        // What an admin who asks for "this project" or "this user" expects with it. Not followed: a project's owner or
+        // members as users (they come as parents, without their other projects), a user's owned projects.
+        ChildRules =
+        [
+            new ChildRule("events", "project_id", "projects", "events of a selected project"),
+            new ChildRule("posts", "project_id", "projects", "posts of a selected project"),
+            new ChildRule("pages", "project", "projects", "pages of a selected project"),
+            new ChildRule("locations", "project_id", "projects", "locations of a selected project"),
+            new ChildRule("images", "project_id", "projects", "images of a selected project"),
+            new ChildRule("project_members", "project_id", "projects", "memberships of a selected project"),
+            new ChildRule("interactions", "project_id", "projects", "interactions in a selected project"),
+            new ChildRule("tasks", "record_id", "projects", "tasks on a selected project (record_type project)"),
+            new ChildRule("events_tags", "event_id", "events", "tag links of a selected event"),
+            new ChildRule("event_instructors", "event_id", "events", "instructor links of a selected event"),
+            new ChildRule("tasks", "record_id", "events", "tasks on a selected event (record_type event)"),
+            new ChildRule("posts_tags", "post_id", "posts", "tag links of a selected post"),
+            new ChildRule("tasks", "record_id", "posts", "tasks on a selected post (record_type post)"),
+            new ChildRule("project_members", "user_id", "users", "memberships of a selected user"),
+            new ChildRule("interactions", "user_id", "users", "interactions of a selected user"),
+            new ChildRule("images", "owner_id", "users", "images a selected user owns"),
+            new ChildRule("tasks", "assigned_to", "users", "tasks assigned to a selected user"),
+        ],
+    };
 }

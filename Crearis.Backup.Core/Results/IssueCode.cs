@@ -98,6 +98,19 @@ public readonly record struct IssueCode
     public static readonly IssueCode DeletedThereKept = new("DELETED_THERE_KEPT");
     /// <summary>A differential is imported only as a merge.</summary>
     public static readonly IssueCode DifferentialNeedsMerge = new("DIFFERENTIAL_NEEDS_MERGE");
+    // Filtered exports.
+    /// <summary>A filtered export names a project or user no row has: nothing was written.</summary>
+    public static readonly IssueCode FilterUnknown = new("FILTER_UNKNOWN");
+    /// <summary>--since is not a moment in the past ("30d", "2026-01-01").</summary>
+    public static readonly IssueCode BadSince = new("BAD_SINCE");
+    /// <summary>A filtered export cannot be a differential (its rows are a selection, not the database's state).</summary>
+    public static readonly IssueCode FilterWithBase = new("FILTER_WITH_BASE");
+    /// <summary>--since could not filter a table (no created_at, no parseable updated_at, no ledger record): written whole.</summary>
+    public static readonly IssueCode SinceUnfiltered = new("SINCE_UNFILTERED");
+    /// <summary>A filtered export holds rows of a table --tables/--exclude left out, because selected rows refer to them.</summary>
+    public static readonly IssueCode ExcludedParentsKept = new("EXCLUDED_PARENTS_KEPT");
+    /// <summary>A filtered backup was imported with apply-deletes: a filtered backup never deletes anything.</summary>
+    public static readonly IssueCode FilteredNoDeletes = new("FILTERED_NO_DELETES");
     // Encrypted backups (age v1).
     /// <summary>The file is encrypted and no identity or passphrase was given.</summary>
     public static readonly IssueCode KeyRequired = new("KEY_REQUIRED");
@@ -107,6 +120,15 @@ public readonly record struct IssueCode
     public static readonly IssueCode NotAuthentic = new("NOT_AUTHENTIC");
     /// <summary>The run was cancelled; everything was rolled back.</summary>
     public static readonly IssueCode Cancelled = new("CANCELLED");
+    // Scrubbed copies (production → development).
+    /// <summary>--scrub without a usable key (none in the environment or the key file, or shorter than 16 bytes).</summary>
+    public static readonly IssueCode ScrubKeyInvalid = new("SCRUB_KEY_INVALID");
+    /// <summary>Two different e-mail addresses of users got the same pseudonym: the scrubbed copy would break a UNIQUE key; nothing was written.</summary>
+    public static readonly IssueCode ScrubCollision = new("SCRUB_COLLISION");
+    /// <summary>A scrubbed export against a base (a differential): refused, a scrubbed copy is always a full export.</summary>
+    public static readonly IssueCode ScrubNotDifferential = new("SCRUB_NOT_DIFFERENTIAL");
+    /// <summary>A scrubbed backup given to a database marked production: refused before anything was written.</summary>
+    public static readonly IssueCode ScrubbedIntoProduction = new("SCRUBBED_INTO_PRODUCTION");
 
 }
 

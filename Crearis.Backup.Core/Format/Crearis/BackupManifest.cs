@@ -150,6 +150,12 @@ public sealed record ManifestScrub
 
     /// <summary>The columns replaced ("users.sysmail"), and how ("email", "name", "phone", "address", "secret", "text").</summary>
     public IReadOnlyDictionary<string, string> Columns { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Not scrubbed by this export but taken from a database that imported a scrubbed copy (with the key of
+    /// <see cref="KeyFingerprint"/>): its personal data are pseudonyms already, and production refuses it the same way.
+    /// </summary>
+    public bool Derived { get; init; }
 }
 
 public sealed record ManifestInstance

@@ -177,7 +177,9 @@ public static class CrearisBackupReader
             Instance = manifest.Instance?.Id,
             Exchanges = manifest.Exchanges ?? [],
             DifferentialBase = manifest.Differential?.BaseSha256,
+            Filtered = manifest.Filter is not null,
             Tombstones = manifest.Differential?.Tables.ToDictionary(t => t.Name, t => t.DeletedRows, StringComparer.Ordinal),
+            Scrub = manifest.Scrub,
         };
 
         public IReadOnlyList<BackupIssue> Issues => [];
