@@ -11,6 +11,7 @@ namespace Crearis.Admin.Tests.Cli;
 /// value), what export, --json and inspect say about it, and backup instance --mark, whose production mark makes
 /// import and dry run refuse the scrubbed file.
 /// </summary>
+[Collection(ScrubKeyEnvironment.Name)]
 public sealed class ScrubCommandsTests(CrearisDatabaseFixture a) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
 {
     private const string KeyText = "cli-scrub-key-0123456789abcdef";

@@ -10,6 +10,7 @@ namespace Crearis.Admin.Tests.Web;
 /// issues and nothing queued; a base the database did not export fails its job with the engine's BASE_UNKNOWN; a
 /// differential through a job is a differential.
 /// </summary>
+[Collection(ScrubKeyEnvironment.Name)]
 public sealed partial class ExportJobsApiTests(CrearisDatabaseFixture database) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
 {
     private CrearisAppFactory _app = null!;
@@ -70,13 +71,13 @@ public sealed partial class ExportJobsApiTests(CrearisDatabaseFixture database) 
         await File.WriteAllTextAsync(Path.Combine(_app.BackupFolder, "some.tar.gz"), "a file of the folder");
         var filteredDifferential = await admin.PostAsJsonAsync("/api/exports", new { @base = "some.tar.gz", projects = new[] { "theater" } });
 
-        (await CodeOfAsync(future)).Should().Be("BAD_VALUE");
-        (await CodeOfAsync(words)).Should().Be("BAD_VALUE");
+        (await CodeOfAsync(future)).Should().Be("BAD_SINCE");
+        (await CodeOfAsync(words)).Should().Be("BAD_SINCE");
         (await CodeOfAsync(noSuchBase)).Should().Be("NOT_FOUND");
         (await CodeOfAsync(pathAsBase)).Should().Be("NOT_FOUND", "a base is a file name of the backup folder, never a path");
-        (await CodeOfAsync(scrub)).Should().Be("KEY_REQUIRED");
+        (await CodeOfAsync(scrub)).Should().Be("SCRUB_KEY_INVALID");
         (await scrub.Content.ReadAsStringAsync()).Should().Contain("Crearis:Backups:ScrubKeyFile");
-        (await CodeOfAsync(filteredDifferential)).Should().Be("BAD_VALUE", "a filtered export is never a differential");
+        (await CodeOfAsync(filteredDifferential)).Should().Be("FILTER_WITH_BASE", "a filtered export is never a differential");
         (await EngineHarness.ScalarAsync(database.ConnectionString, "SELECT count(*) FROM crearis_admin.backup_jobs")).Should().Be(jobsBefore);
         Directory.EnumerateFiles(_app.BackupFolder).Select(Path.GetFileName).Should().Equal("some.tar.gz");
     }

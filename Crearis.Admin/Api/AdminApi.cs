@@ -102,9 +102,11 @@ public static class AdminApi
                 "new or changed since, and a tombstone per row deleted. `projects` (domaincodes), `users` (sysmails) and `since` (`30d` or a date, " +
                 "`2026-01-01`) make it a filtered export: the rows selected and every row they refer to; a filtered backup never deletes on import. " +
                 "`scrub: true` writes a scrubbed copy for development (personal data replaced by keyed pseudonyms) with the app's scrub key. " +
-                "Follow the job with `GET /api/jobs/{id}`; a base this database did not export fails the job with `BASE_UNKNOWN`. " +
-                "400 with typed `issues[].code` when the request cannot be an export: `BAD_VALUE` (since is not a moment in the past), " +
-                "`NOT_FOUND` (no backup of that name in the folder), `KEY_REQUIRED` (scrub, but `Crearis:Backups:ScrubKeyFile` is not set).",
+                "Follow the job with `GET /api/jobs/{id}`; a base this database did not export fails the job with `BASE_UNKNOWN`, a project or user " +
+                "no row has with `FILTER_UNKNOWN`. 400 with typed `issues[].code` when the request cannot be an export: `BAD_SINCE` (since is not " +
+                "a moment in the past), `NOT_FOUND` (no backup of that name in the folder), `SCRUB_KEY_INVALID` (scrub, but neither " +
+                "`Crearis:Backups:ScrubKeyFile` nor `CREARIS_SCRUB_KEY` is set), `FILTER_WITH_BASE` / `SCRUB_NOT_DIFFERENTIAL` (a base with a " +
+                "filter or with scrub: a differential is never filtered or scrubbed).",
                 Roles.Admin, ApiScope.Export)
             .RequireAuthorization(Policies.AdminOnly)
             .Produces<JobStarted>(StatusCodes.Status202Accepted)

@@ -29,16 +29,17 @@ public sealed record ExportSettings
 
     /// <summary>
     /// The engine's options, or why not, as typed issues naming the field and what to do: a since that is not a moment in
-    /// the past (<c>BAD_VALUE</c>), a base that is no backup of the folder (<c>NOT_FOUND</c>), scrub without a key
-    /// configured (<c>KEY_REQUIRED</c>). Whether the base is one this database exported is the engine's to say
-    /// (<c>BASE_UNKNOWN</c>, when the job runs).
+    /// the past (<c>BAD_SINCE</c>), a base that is no backup of the folder (<c>NOT_FOUND</c>), scrub without a key
+    /// configured (<c>SCRUB_KEY_INVALID</c>), a base with a filter (<c>FILTER_WITH_BASE</c>) or with scrub
+    /// (<c>SCRUB_NOT_DIFFERENTIAL</c>). Whether the base is one this database exported, and the projects and users named
+    /// exist, is the engine's to say when the job runs (<c>BASE_UNKNOWN</c>, <c>FILTER_UNKNOWN</c>).
     /// </summary>
     public (ExportOptions? Options, IReadOnlyList<BackupIssue> Issues) Resolve(BackupStorage storage, DateTimeOffset now)
     {
         var issues = new List<BackupIssue>();
         ExportSince? since = null;
         if (!string.IsNullOrWhiteSpace(Since) && !ExportSince.TryParse(Since, now, out since, out var sinceError))
-            issues.Add(BackupIssue.Error(IssueCode.BadValue, sinceError!, "Give a number of days (30d) or a date (2026-01-01) that is not in the future.",
+            issues.Add(BackupIssue.Error(IssueCode.BadSince, sinceError!, "Give a number of days (30d) or a date (2026-01-01) that is not in the future.",
                 column: "since"));
         string? basePath = null;
         if (!string.IsNullOrWhiteSpace(Base))
@@ -49,13 +50,13 @@ public sealed record ExportSettings
                     "Name a file of the backup folder (GET /api/backups) that this database exported, or leave base out for a full export.", column: "base"));
         }
         if (basePath is not null && (Clean(Projects) is not null || Clean(Users) is not null || !string.IsNullOrWhiteSpace(Since)))
-            issues.Add(BackupIssue.Error(IssueCode.BadValue, "A filtered export cannot be a differential: its rows are a selection, not the database's state since the base.",
+            issues.Add(BackupIssue.Error(IssueCode.FilterWithBase, "A filtered export cannot be a differential: its rows are a selection, not the database's state since the base.",
                 "Leave base out, or leave projects, users and since out.", column: "base"));
         if (basePath is not null && Scrub)
-            issues.Add(BackupIssue.Error(IssueCode.BadValue, "A scrubbed copy is always a full export, never a differential.",
+            issues.Add(BackupIssue.Error(IssueCode.ScrubNotDifferential, "A scrubbed copy is always a full export, never a differential.",
                 "Leave base out, or scrub out.", column: "base"));
         if (Scrub && storage.ScrubKey is null)
-            issues.Add(BackupIssue.Error(IssueCode.KeyRequired, "A scrubbed export needs a scrub key, and the app has none.",
+            issues.Add(BackupIssue.Error(IssueCode.ScrubKeyInvalid, "A scrubbed export needs a scrub key, and the app has none.",
                 $"Set Crearis:Backups:ScrubKeyFile (a file with a long random value: openssl rand -hex 32 > scrub.key) or {Crearis.Backup.Core.Export.Scrubbing.ScrubKey.Variable}, and restart the app.",
                 column: "scrub"));
         if (issues.Count > 0) return (null, issues);
