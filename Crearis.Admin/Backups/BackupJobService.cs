@@ -28,6 +28,9 @@ public sealed record JobSnapshot(
     string? Message)
 {
     public bool IsActive => Status.IsActive();
+
+    /// <summary>The run's progress as it happened (steps, tables, rate samples), from its start; null while queued.</summary>
+    public ProgressLog? Log { get; init; }
 }
 
 public sealed record JobRequestResult(Guid? JobId, string? Refusal);
@@ -49,6 +52,7 @@ public sealed class BackupJobService(
     private readonly ConcurrentDictionary<Guid, LiveJob> _live = new();
     private readonly ConcurrentDictionary<Guid, ImportOptions> _importOptions = new();
     private readonly ConcurrentDictionary<Guid, ExportOptions> _exportOptions = new();
+    private readonly List<Action<JobSnapshot>> _watchers = [];
 
     private string ContentConnection => operations.ContentConnection;
 
@@ -102,6 +106,17 @@ public sealed class BackupJobService(
         onChange(job.Snapshot);
         return new Unsubscriber(() => { lock (job.Subscribers) job.Subscribers.Remove(onChange); });
     }
+
+    /// <summary>Follows every job (the app bar's indicator): the callback gets each job's changes, throttled as <see cref="Subscribe"/>.</summary>
+    public IDisposable SubscribeAll(Action<JobSnapshot> onChange)
+    {
+        lock (_watchers) _watchers.Add(onChange);
+        return new Unsubscriber(() => { lock (_watchers) _watchers.Remove(onChange); });
+    }
+
+    /// <summary>The jobs running or queued now, oldest first.</summary>
+    public IReadOnlyList<JobSnapshot> ActiveJobs() =>
+        _live.Values.Select(j => j.Snapshot).Where(s => s.IsActive).OrderBy(s => s.CreatedAt).ToList();
 
     public JobSnapshot? Live(Guid id) => _live.TryGetValue(id, out var job) ? job.Snapshot : null;
 
@@ -206,11 +221,18 @@ public sealed class BackupJobService(
 
     private static Actor ActorOf(LiveJob job) => new(job.Snapshot.StartedBy, job.IpAddress);
 
-    private IProgress<BackupProgress> Progress(LiveJob job) => new InlineProgress(p =>
+    private IProgress<BackupProgress> Progress(LiveJob job)
     {
-        var warnings = job.Snapshot.Warnings;
-        Update(job, job.Snapshot with { Progress = p, Warnings = warnings }, persist: false);
-    });
+        // Every value the engine reports goes into the log; the pages get the throttled snapshots that carry it.
+        var log = ProgressLog.Start(DateTimeOffset.UtcNow);
+        job.Snapshot = job.Snapshot with { Log = log };
+        return new InlineProgress(p =>
+        {
+            log = log.Add(p, DateTimeOffset.UtcNow);
+            var warnings = job.Snapshot.Warnings;
+            Update(job, job.Snapshot with { Progress = p, Warnings = warnings, Log = log }, persist: false);
+        });
+    }
 
     // ---------------------------------------------------------------- state
 
@@ -247,6 +269,7 @@ public sealed class BackupJobService(
         Interlocked.Exchange(ref job.LastPublished, now);
         Action<JobSnapshot>[] subscribers;
         lock (job.Subscribers) subscribers = [.. job.Subscribers];
+        lock (_watchers) subscribers = [.. subscribers, .. _watchers];
         foreach (var subscriber in subscribers)
         {
             try { subscriber(snapshot); }
