@@ -68,19 +68,18 @@ public sealed class ImportProgressBrowserTests(CrearisDatabaseFixture database) 
         await page.WaitForSelectorAsync("[data-testid=progress-panel]");
         // The dry run is in its tables: the panel lists them, each with its own bar, and the time since it started.
         await page.WaitForSelectorAsync("[data-testid=progress-table][data-state=writing]");
-        await ViewportShotAsync(page, $"60-dry-run-progress-{size}.png");
+        await PanelShotAsync(page, $"60-dry-run-progress-{size}.png");
         await ThePanelShowsPhasesTablesAndElapsedTimeAsync(page);
 
         await page.WaitForSelectorAsync("[data-testid=import-new-only]", new() { Timeout = 120_000 });
         await page.ClickAsync("[data-testid=import-new-only]");
         await page.ClickAsync(".mud-dialog button:has-text('Import New Only')");
         await page.WaitForSelectorAsync("[data-testid=progress-table][data-state=writing]");
-        await ViewportShotAsync(page, $"61-import-progress-{size}.png");
+        await PanelShotAsync(page, $"61-import-progress-{size}.png");
         await ThePanelShowsPhasesTablesAndElapsedTimeAsync(page);
 
         // Another page, while the import runs: the app bar names the job and its percentage and links to its page.
         var other = await page.Context.NewPageAsync();
-        await other.SetViewportSizeAsync(width, height);
         await other.GotoAsync(_session.BaseUrl + "/history");
         var indicator = await other.WaitForSelectorAsync("[data-testid=jobs-indicator]");
         await ViewportShotAsync(other, $"62-jobs-indicator-{size}.png");
@@ -145,12 +144,17 @@ public sealed class ImportProgressBrowserTests(CrearisDatabaseFixture database) 
     private static Task ViewportShotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.Artifacts, name) });
 
+    /// <summary>The progress panel whole, however tall (a viewport shot would cut its tables off).</summary>
+    private static Task PanelShotAsync(IPage page, string name) =>
+        page.Locator("[data-testid=progress-panel]").ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.Artifacts, name) });
+
+    /// <summary>A signed-in page of its own browser context at the given size (a second page of the context shares the sign-in).</summary>
     private async Task<IPage> SignedInPageAsync(int width, int height)
     {
-        var page = await _session.NewPageAsync();
-        page.SetDefaultTimeout(60_000);
+        var context = await _session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
         await _session.SignInAsync(page);
-        await page.SetViewportSizeAsync(width, height);
         return page;
     }
 

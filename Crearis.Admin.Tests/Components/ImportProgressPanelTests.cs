@@ -162,14 +162,14 @@ public sealed class ImportProgressPanelTests : ComponentTestContext, IClassFixtu
         // The same values, but all of them within the first 4 s: too early to tell.
         var early = ProgressLog.Start(Start);
         foreach (var v in run.Values.TakeWhile(v => v.OverallDone <= total / 2)) early = early.Add(v, Start.AddSeconds(4.0 * v.OverallDone / total));
-        TimeLeft(early, Start.AddSeconds(4)).Should().Be("time left: not yet known");
+        TimeLeft(early, Start.AddSeconds(4)).Should().Be("Time left: not yet known");
         // Less than a tenth done after 8 s (a run of 100 s): too little to tell from.
         var slow = ProgressLog.Start(Start);
         foreach (var v in run.Values.TakeWhile(v => v.OverallDone <= total * 8 / 100)) slow = slow.Add(v, Start.AddSeconds(100.0 * v.OverallDone / total));
         slow.Fraction.Should().BeLessThan(ProgressLog.EtaFromFraction);
-        TimeLeft(slow, Start.AddSeconds(8)).Should().Be("time left: not yet known");
+        TimeLeft(slow, Start.AddSeconds(8)).Should().Be("Time left: not yet known");
         // Half done, but nothing reported for 6 more seconds (a long write): the rate fell, no estimate.
-        TimeLeft(half, Start.AddSeconds(16)).Should().Be("time left: not yet known");
+        TimeLeft(half, Start.AddSeconds(16)).Should().Be("Time left: not yet known");
     }
 
     [Fact]

@@ -58,12 +58,20 @@ public partial class ImportProgressPanel : IDisposable
 
     private static string TimeLeft(ProgressLog log, DateTimeOffset now) => log.Remaining(now) is { } left
         ? $"about {Approximately(left)} left"
-        : "time left: not yet known";
+        : "Time left: not yet known";
 
     /// <summary>A duration as a clock reads it: 0:07, 12:34, 1:02:03.</summary>
     public static string Duration(TimeSpan span) => span.TotalHours >= 1
         ? span.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture)
         : $"{(int)span.TotalMinutes}:{span.Seconds:00}";
+
+    /// <summary>How long a step took: "0.4 s", "12 s", then as a clock reads it.</summary>
+    public static string StepTime(TimeSpan span) => span.TotalSeconds switch
+    {
+        < 10 => $"{span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s",
+        < 60 => $"{span.TotalSeconds:0} s",
+        _ => Duration(span),
+    };
 
     /// <summary>Time left, rounded: to 5 s under a minute ("10 s", "45 s"), else to minutes ("3 min").</summary>
     public static string Approximately(TimeSpan span) => span.TotalSeconds switch
