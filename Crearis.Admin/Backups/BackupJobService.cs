@@ -63,6 +63,7 @@ public sealed class BackupJobService(
         public readonly List<Action<JobSnapshot>> Subscribers = [];
         public readonly CancellationTokenSource Cancel = new();
         public long LastPublished;
+        public int TrailingPublish;
     }
 
     // ---------------------------------------------------------------- requests (from pages and endpoints)
@@ -265,7 +266,18 @@ public sealed class BackupJobService(
         // one must never be swallowed, or a page would wait for an outcome it was never sent).
         var stateChanged = previous.Status != snapshot.Status || previous.Message != snapshot.Message || previous.RunId != snapshot.RunId;
         var now = Environment.TickCount64;
-        if (!persist && !stateChanged && now - Interlocked.Read(ref job.LastPublished) < 100) return;
+        if (!persist && !stateChanged && now - Interlocked.Read(ref job.LastPublished) < 100)
+        {
+            // The latest value still reaches the pages once the 100 ms are up, even if the engine then goes quiet for
+            // long (a big table's write): a page must not show a table as waiting while it is being written.
+            if (Interlocked.Exchange(ref job.TrailingPublish, 1) == 0)
+                _ = Task.Delay(100).ContinueWith(_ =>
+                {
+                    Interlocked.Exchange(ref job.TrailingPublish, 0);
+                    Update(job, job.Snapshot, persist: false);
+                }, TaskScheduler.Default);
+            return;
+        }
         Interlocked.Exchange(ref job.LastPublished, now);
         Action<JobSnapshot>[] subscribers;
         lock (job.Subscribers) subscribers = [.. job.Subscribers];

@@ -54,6 +54,13 @@ public partial class ImportProgressPanel : IDisposable
         _ => table.Total > 0 ? Math.Min(100, 100.0 * table.Done / table.Total) : 0,
     };
 
+    private static MudBlazor.Color BarColor(TableProgressState state) => state switch
+    {
+        TableProgressState.Done => MudBlazor.Color.Success,
+        TableProgressState.Read => MudBlazor.Color.Info,
+        _ => MudBlazor.Color.Secondary,
+    };
+
     private static string Percent(ProgressLog log) => $"{Math.Floor(100 * log.Fraction).ToString("F0", CultureInfo.InvariantCulture)} %";
 
     private static string TimeLeft(ProgressLog log, DateTimeOffset now) => log.Remaining(now) is { } left
