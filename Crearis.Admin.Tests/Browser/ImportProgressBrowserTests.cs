@@ -67,14 +67,14 @@ public sealed class ImportProgressBrowserTests(CrearisDatabaseFixture database) 
         await page.ClickAsync("[data-testid=dry-run]");
         await page.WaitForSelectorAsync("[data-testid=progress-panel]");
         // The dry run is in its tables: the panel lists them, each with its own bar, and the time since it started.
-        await page.WaitForSelectorAsync("[data-testid=progress-table][data-state=writing]");
+        await page.WaitForSelectorAsync(UsersBeingWritten);
         await PanelShotAsync(page, $"60-dry-run-progress-{size}.png");
         await ThePanelShowsPhasesTablesAndElapsedTimeAsync(page);
 
         await page.WaitForSelectorAsync("[data-testid=import-new-only]", new() { Timeout = 120_000 });
         await page.ClickAsync("[data-testid=import-new-only]");
         await page.ClickAsync(".mud-dialog button:has-text('Import New Only')");
-        await page.WaitForSelectorAsync("[data-testid=progress-table][data-state=writing]");
+        await page.WaitForSelectorAsync(UsersBeingWritten);
         await PanelShotAsync(page, $"61-import-progress-{size}.png");
         await ThePanelShowsPhasesTablesAndElapsedTimeAsync(page);
 
@@ -126,6 +126,9 @@ public sealed class ImportProgressBrowserTests(CrearisDatabaseFixture database) 
         (await WidestAsync(page)).Should().BeLessThanOrEqualTo(width, "the result fits the screen");
     }
 
+    /// <summary>The users table while it is written (its insert takes two seconds here).</summary>
+    private const string UsersBeingWritten = "[data-testid=progress-table][data-table=users][data-state=writing]";
+
     private static async Task ThePanelShowsPhasesTablesAndElapsedTimeAsync(IPage page)
     {
         var steps = await page.Locator("[data-testid=progress-step]").AllTextContentsAsync();
@@ -137,6 +140,11 @@ public sealed class ImportProgressBrowserTests(CrearisDatabaseFixture database) 
         (await tables.CountAsync()).Should().BeGreaterThan(5);
         (await page.Locator("[data-testid=progress-table] [data-testid=table-bar]").CountAsync()).Should().Be(await tables.CountAsync(), "each table has its own bar");
         (await page.TextContentAsync("[data-testid=elapsed]"))!.Should().MatchRegex(@"\d+:\d\d");
+        (await page.TextContentAsync("[data-testid=progress-table][data-table=users]"))!.Should().Contain("writing");
+        // The tables written before it are done, with full bars; tables later in the order wait for their turn.
+        (await page.Locator("[data-testid=progress-table][data-state=done] [data-testid=table-bar]").CountAsync()).Should().BeGreaterThan(0);
+        (await page.Locator("[data-testid=progress-table][data-state=done] [data-testid=table-bar]").EvaluateAllAsync<string[]>("bars => bars.map(b => b.dataset.percent)"))
+            .Should().OnlyContain(p => p == "100");
         (await page.Locator("[data-testid=cancel]").IsVisibleAsync()).Should().BeTrue();
     }
 
