@@ -126,6 +126,33 @@ public sealed class ImportProgressBrowserTests(CrearisDatabaseFixture database) 
         (await WidestAsync(page)).Should().BeLessThanOrEqualTo(width, "the result fits the screen");
     }
 
+    [Fact]
+    public async Task A_dry_run_whose_rows_a_rule_refuses_one_by_one_names_the_tables_and_says_each_kind_of_error_once_with_its_rows()
+    {
+        // A rule of this database that refuses every new project: the dry run writes the others and lists each refusal.
+        await ExecuteAsync(database.ConnectionString, """
+            CREATE FUNCTION test_refuse_project() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'no new projects are taken here (project %)', NEW.domaincode; END $$;
+            CREATE TRIGGER test_refuse_project BEFORE INSERT ON projects FOR EACH ROW EXECUTE FUNCTION test_refuse_project();
+            """);
+        var page = await SignedInPageAsync(1440, 900);
+        await page.GotoAsync(_session.BaseUrl + "/import?backup=" + Backup);
+        await page.WaitForSelectorAsync("[data-testid=dry-run]:enabled");
+
+        await page.ClickAsync("[data-testid=dry-run]");
+        await page.WaitForSelectorAsync("[data-testid=job-outcome]", new() { Timeout = 120_000 });
+        await ViewportShotAsync(page, "65-dry-run-with-row-errors-1440.png");
+        await page.Locator("[data-testid=issues-errors]").ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.Artifacts, "65-dry-run-with-row-errors-list-1440.png") });
+
+        (await page.TextContentAsync("[data-testid=failed-with-errors]"))!.Should().Contain("ran to the end").And.Contain("projects");
+        (await page.TextContentAsync("[data-testid=result-table] tr:has(td[data-table=projects]) [data-testid=table-errors]"))!.Should().MatchRegex(@"\d+\+? errors?");
+        // Every refused project is one finding, said once with the rows it concerns.
+        var refused = page.Locator("[data-testid=issues-errors] [data-testid=issue][data-code=TRIGGER_REFUSED]");
+        (await refused.CountAsync()).Should().Be(1);
+        (await refused.TextContentAsync())!.Should().Contain("A rule of this database refused a row").And.MatchRegex(@"\(\d+ rows\)")
+            .And.Contain("no new projects are taken here").And.Contain("What to do");
+    }
+
     /// <summary>The users table while it is written (its insert takes two seconds here).</summary>
     private const string UsersBeingWritten = "[data-testid=progress-table][data-table=users][data-state=writing]";
 
