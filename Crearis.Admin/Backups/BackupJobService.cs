@@ -64,6 +64,7 @@ public sealed class BackupJobService(
         public readonly CancellationTokenSource Cancel = new();
         public long LastPublished;
         public int TrailingPublish;
+        public readonly object Publishing = new();
     }
 
     // ---------------------------------------------------------------- requests (from pages and endpoints)
@@ -274,20 +275,30 @@ public sealed class BackupJobService(
                 _ = Task.Delay(100).ContinueWith(_ =>
                 {
                     Interlocked.Exchange(ref job.TrailingPublish, 0);
-                    Update(job, job.Snapshot, persist: false);
+                    Publish(job);
                 }, TaskScheduler.Default);
             return;
         }
-        Interlocked.Exchange(ref job.LastPublished, now);
-        Action<JobSnapshot>[] subscribers;
-        lock (job.Subscribers) subscribers = [.. job.Subscribers];
-        lock (_watchers) subscribers = [.. subscribers, .. _watchers];
-        foreach (var subscriber in subscribers)
-        {
-            try { subscriber(snapshot); }
-            catch (Exception e) { logger.LogWarning(e, "A progress subscriber failed"); }
-        }
+        Publish(job);
         if (persist) _ = PersistAsync(snapshot);
+    }
+
+    /// <summary>Sends the job's newest snapshot; one at a time, so that no page gets an older state after a newer one.</summary>
+    private void Publish(LiveJob job)
+    {
+        lock (job.Publishing)
+        {
+            var snapshot = job.Snapshot;
+            Interlocked.Exchange(ref job.LastPublished, Environment.TickCount64);
+            Action<JobSnapshot>[] subscribers;
+            lock (job.Subscribers) subscribers = [.. job.Subscribers];
+            lock (_watchers) subscribers = [.. subscribers, .. _watchers];
+            foreach (var subscriber in subscribers)
+            {
+                try { subscriber(snapshot); }
+                catch (Exception e) { logger.LogWarning(e, "A progress subscriber failed"); }
+            }
+        }
     }
 
     private async Task FinishAsync(LiveJob job, JobStatus status, string message, long? runId, ImportResult? import, ExportResult? export)
