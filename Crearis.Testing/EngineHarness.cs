@@ -35,6 +35,18 @@ public static class EngineHarness
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>The first column of a query's rows, as text ("(null)" for NULL).</summary>
+    public static async Task<List<string>> ColumnAsync(string connectionString, string sql)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync()) values.Add(reader.IsDBNull(0) ? "(null)" : reader.GetValue(0).ToString()!);
+        return values;
+    }
+
     public static async Task<object?> ScalarAsync(string connectionString, string sql)
     {
         await using var conn = new NpgsqlConnection(connectionString);

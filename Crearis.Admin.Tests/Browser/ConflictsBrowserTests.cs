@@ -54,17 +54,6 @@ public sealed class ConflictsBrowserTests(CrearisDatabaseFixture a) : IClassFixt
         Directory.Delete(_scratch, recursive: true);
     }
 
-    private static async Task<List<string>> ColumnAsync(string connectionString, string sql)
-    {
-        var list = new List<string>();
-        await using var conn = new Npgsql.NpgsqlConnection(connectionString);
-        await conn.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) list.Add(reader.GetString(0));
-        return list;
-    }
-
     /// <summary>The page at 1440 px and at a phone's 390 px; at 390 nothing may be wider than the screen.</summary>
     private static async Task ShotsAsync(IPage page, string name)
     {

@@ -15,37 +15,6 @@ namespace Crearis.Admin.Tests.Components;
 
 public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : ComponentTestContext, IClassFixture<CrearisDatabaseFixture>
 {
-    private static JobSnapshot Job(BackupProgress? progress) => new(Guid.NewGuid(), JobKind.Import, JobStatus.Running, "admin@crearis.test",
-        DateTimeOffset.UtcNow, "backup.tar.gz", ImportMode.Merge.ToName(), progress, [], null, null, null, null);
-
-    [Fact]
-    public void The_progress_panel_follows_a_stream_of_progress_values()
-    {
-        AddAuthorization().SetAuthorized("admin@crearis.test").SetRoles(Roles.Admin);
-        var panel = Render<ImportProgressPanel>(p => p.Add(c => c.Job, Job(null)));
-        panel.Markup.Should().Contain("Checking the backup");
-
-        foreach (var (done, table) in new[] { (10L, "users"), (150L, "events"), (400L, "posts_tags") })
-        {
-            panel.Render(p => p.Add(c => c.Job, Job(new BackupProgress(BackupPhase.Write, table, done, 100, done, 400, 1234, TimeSpan.FromSeconds(42)))));
-
-            panel.Find("[data-testid=progress-table]").TextContent.Should().Be(table);
-            panel.Find("[data-testid=progress-overall]").TextContent.Should().Be($"{Math.Min(100, 100.0 * done / 400):F0}%");
-        }
-        panel.Markup.Should().Contain("1,234 rows/s").And.Contain("00:42 left");
-    }
-
-    [Fact]
-    public void A_viewer_sees_the_progress_but_no_cancel_button()
-    {
-        AddAuthorization().SetAuthorized("viewer@crearis.test").SetRoles(Roles.Viewer);
-
-        var panel = Render<ImportProgressPanel>(p => p.Add(c => c.Job, Job(new BackupProgress(BackupPhase.Stage, "users", 1, 2, 1, 2, 1, null))));
-
-        panel.FindAll("[data-testid=cancel]").Should().BeEmpty();
-        panel.Find("[data-testid=progress-table]").TextContent.Should().Be("users");
-    }
-
     [Fact]
     public void The_dry_run_summary_renders_counts_per_table_and_the_errors_with_key_and_suggestion()
     {
@@ -84,6 +53,11 @@ public sealed class BackupComponentsTests(CrearisDatabaseFixture database) : Com
         var stopped = view.Find("[data-testid=stopped-at]").TextContent;
         stopped.Should().Contain("at table projects").And.Contain("events, tasks");
         view.FindAll("[data-cell=events-inserted]").Should().BeEmpty("a table never reached shows no zeros");
+        view.Find("[data-cell=events-state]").TextContent.Trim().Should().Be("not reached");
+        view.Find("[data-cell=projects-state]").TextContent.Trim().Should().Be("stopped here — no counts");
+        var error = view.Find("[data-testid=issues-errors] [data-testid=issue]").TextContent;
+        error.Should().Contain("A rule of this database refused a row").And.Contain("table projects · column regio")
+            .And.Contain("What to do: Correct it");
     }
 
     [Fact]

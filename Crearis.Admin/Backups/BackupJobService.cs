@@ -28,6 +28,9 @@ public sealed record JobSnapshot(
     string? Message)
 {
     public bool IsActive => Status.IsActive();
+
+    /// <summary>The run's progress as it happened (steps, tables, rate samples), from its start; null while queued.</summary>
+    public ProgressLog? Log { get; init; }
 }
 
 /// <summary>A job was queued (<see cref="JobId"/>), or refused: <see cref="Refusal"/> says why, <see cref="Issues"/> with typed codes where the request itself was wrong.</summary>
@@ -50,6 +53,7 @@ public sealed class BackupJobService(
     private readonly ConcurrentDictionary<Guid, LiveJob> _live = new();
     private readonly ConcurrentDictionary<Guid, ImportOptions> _importOptions = new();
     private readonly ConcurrentDictionary<Guid, ExportOptions> _exportOptions = new();
+    private readonly List<Action<JobSnapshot>> _watchers = [];
 
     private string ContentConnection => operations.ContentConnection;
 
@@ -60,6 +64,8 @@ public sealed class BackupJobService(
         public readonly List<Action<JobSnapshot>> Subscribers = [];
         public readonly CancellationTokenSource Cancel = new();
         public long LastPublished;
+        public int TrailingPublish;
+        public readonly object Publishing = new();
     }
 
     // ---------------------------------------------------------------- requests (from pages and endpoints)
@@ -116,6 +122,17 @@ public sealed class BackupJobService(
         onChange(job.Snapshot);
         return new Unsubscriber(() => { lock (job.Subscribers) job.Subscribers.Remove(onChange); });
     }
+
+    /// <summary>Follows every job (the app bar's indicator): the callback gets each job's changes, throttled as <see cref="Subscribe"/>.</summary>
+    public IDisposable SubscribeAll(Action<JobSnapshot> onChange)
+    {
+        lock (_watchers) _watchers.Add(onChange);
+        return new Unsubscriber(() => { lock (_watchers) _watchers.Remove(onChange); });
+    }
+
+    /// <summary>The jobs running or queued now, oldest first.</summary>
+    public IReadOnlyList<JobSnapshot> ActiveJobs() =>
+        _live.Values.Select(j => j.Snapshot).Where(s => s.IsActive).OrderBy(s => s.CreatedAt).ToList();
 
     public JobSnapshot? Live(Guid id) => _live.TryGetValue(id, out var job) ? job.Snapshot : null;
 
@@ -234,11 +251,18 @@ public sealed class BackupJobService(
 
     private static Actor ActorOf(LiveJob job) => new(job.Snapshot.StartedBy, job.IpAddress);
 
-    private IProgress<BackupProgress> Progress(LiveJob job) => new InlineProgress(p =>
+    private IProgress<BackupProgress> Progress(LiveJob job)
     {
-        var warnings = job.Snapshot.Warnings;
-        Update(job, job.Snapshot with { Progress = p, Warnings = warnings }, persist: false);
-    });
+        // Every value the engine reports goes into the log; the pages get the throttled snapshots that carry it.
+        var log = ProgressLog.Start(DateTimeOffset.UtcNow);
+        job.Snapshot = job.Snapshot with { Log = log };
+        return new InlineProgress(p =>
+        {
+            log = log.Add(p, DateTimeOffset.UtcNow);
+            var warnings = job.Snapshot.Warnings;
+            Update(job, job.Snapshot with { Progress = p, Warnings = warnings, Log = log }, persist: false);
+        });
+    }
 
     // ---------------------------------------------------------------- state
 
@@ -271,16 +295,38 @@ public sealed class BackupJobService(
         // one must never be swallowed, or a page would wait for an outcome it was never sent).
         var stateChanged = previous.Status != snapshot.Status || previous.Message != snapshot.Message || previous.RunId != snapshot.RunId;
         var now = Environment.TickCount64;
-        if (!persist && !stateChanged && now - Interlocked.Read(ref job.LastPublished) < 100) return;
-        Interlocked.Exchange(ref job.LastPublished, now);
-        Action<JobSnapshot>[] subscribers;
-        lock (job.Subscribers) subscribers = [.. job.Subscribers];
-        foreach (var subscriber in subscribers)
+        if (!persist && !stateChanged && now - Interlocked.Read(ref job.LastPublished) < 100)
         {
-            try { subscriber(snapshot); }
-            catch (Exception e) { logger.LogWarning(e, "A progress subscriber failed"); }
+            // The latest value still reaches the pages once the 100 ms are up, even if the engine then goes quiet for
+            // long (a big table's write): a page must not show a table as waiting while it is being written.
+            if (Interlocked.Exchange(ref job.TrailingPublish, 1) == 0)
+                _ = Task.Delay(100).ContinueWith(_ =>
+                {
+                    Interlocked.Exchange(ref job.TrailingPublish, 0);
+                    Publish(job);
+                }, TaskScheduler.Default);
+            return;
         }
+        Publish(job);
         if (persist) _ = PersistAsync(snapshot);
+    }
+
+    /// <summary>Sends the job's newest snapshot; one at a time, so that no page gets an older state after a newer one.</summary>
+    private void Publish(LiveJob job)
+    {
+        lock (job.Publishing)
+        {
+            var snapshot = job.Snapshot;
+            Interlocked.Exchange(ref job.LastPublished, Environment.TickCount64);
+            Action<JobSnapshot>[] subscribers;
+            lock (job.Subscribers) subscribers = [.. job.Subscribers];
+            lock (_watchers) subscribers = [.. subscribers, .. _watchers];
+            foreach (var subscriber in subscribers)
+            {
+                try { subscriber(snapshot); }
+                catch (Exception e) { logger.LogWarning(e, "A progress subscriber failed"); }
+            }
+        }
     }
 
     private async Task FinishAsync(LiveJob job, JobStatus status, string message, long? runId, ImportResult? import, ExportResult? export)

@@ -41,17 +41,6 @@ public sealed class DifferentialBackupTests(CrearisDatabaseFixture a) : IClassFi
 
     private string File(string name) => Path.Combine(_folder, name);
 
-    private static async Task<List<string>> ColumnAsync(string connectionString, string sql)
-    {
-        await using var conn = new Npgsql.NpgsqlConnection(connectionString);
-        await conn.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var list = new List<string>();
-        while (await reader.ReadAsync()) list.Add(reader.GetValue(0).ToString()!);
-        return list;
-    }
-
     /// <summary>A exports X; then A updates a user and an event, writes another event without changing it, inserts a tag
     /// and deletes one, links a third event to the new tag (its tag cache changes with it) and removes a project member
     /// (a tombstone whose key runs through references to unchanged rows).</summary>

@@ -44,17 +44,6 @@ public sealed class FilteredExportTests(CrearisDatabaseFixture a) : IClassFixtur
         return cs;
     }
 
-    private static async Task<List<string>> ColumnAsync(string connectionString, string sql)
-    {
-        await using var conn = new Npgsql.NpgsqlConnection(connectionString);
-        await conn.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var list = new List<string>();
-        while (await reader.ReadAsync()) list.Add(reader.IsDBNull(0) ? "(null)" : reader.GetValue(0).ToString()!);
-        return list;
-    }
-
     private static async Task<long> CountAsync(string connectionString, string sql) => Convert.ToInt64(await ScalarAsync(connectionString, sql));
 
     private static async Task<List<JsonElement>> LinesAsync(string file, string table) =>

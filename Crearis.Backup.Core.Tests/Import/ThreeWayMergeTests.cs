@@ -222,17 +222,6 @@ public sealed class ThreeWayMergeTests(CrearisDatabaseFixture a) : IClassFixture
             "a backup is named by the SHA-256 of its content (the manifest's table checksums), encrypted or not");
     }
 
-    private static async Task<List<string>> ColumnAsync(string connectionString, string sql)
-    {
-        await using var conn = new Npgsql.NpgsqlConnection(connectionString);
-        await conn.OpenAsync();
-        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync()) values.Add(reader.GetString(0));
-        return values;
-    }
-
     private static async Task<JsonElement> ReadManifestAsync(string file) =>
         JsonDocument.Parse(await ReadMemberAsync(file, "manifest.json")).RootElement.Clone();
 

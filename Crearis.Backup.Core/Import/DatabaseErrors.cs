@@ -47,7 +47,7 @@ internal sealed partial class DatabaseErrors(NpgsqlConnection conn, Func<NpgsqlT
                 var referenced = detail.Success ? detail.Groups["table"].Value : "the referenced table";
                 return Issue(IssueCode.FkViolation,
                     $"{where}{column ?? "a reference"} {Quote(value)} points at a {referenced} row that does not exist (foreign key {e.ConstraintName}).",
-                    $"Import {referenced} as well (--with-dependencies), or correct {table}.{column} in the source.");
+                    $"Import {referenced} as well (with dependencies: --with-dependencies), or correct {table}.{column} in the source.");
             }
             case PostgresErrorCodes.CheckViolation:
             {

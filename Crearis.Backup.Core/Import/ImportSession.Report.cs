@@ -20,7 +20,7 @@ internal sealed partial class ImportSession
         {
             await CollectAsync($"UPDATE {Map(name)} m SET skip = {Sql.Literal(IssueCode.KeyNull.Wire)} WHERE m.skip IS NULL AND m.k0 IS NULL RETURNING m.line::text", ct, line =>
                 report(BackupIssue.Error(IssueCode.KeyNull, $"{name} row {line} has no {model.Profile.NaturalKey[0].Column}, its natural key, so it cannot be matched in another database.",
-                    $"Give the row a {model.Profile.NaturalKey[0].Column} in the source, or import with --continue-on-error to skip it.",
+                    $"Give the row a {model.Profile.NaturalKey[0].Column} in the source, or import with continue on error (--continue-on-error) to skip it.",
                     name, $"line {line}", model.Profile.NaturalKey[0].Column, phase: BackupPhase.Validate)));
         }
         // A key that runs through a reference needs that reference resolved.
@@ -44,7 +44,7 @@ internal sealed partial class ImportSession
             $"GROUP BY {keyList} HAVING count(*) > 1) " +
             $"UPDATE {Map(name)} m SET skip = {Sql.Literal(IssueCode.DuplicateKey.Wire)} FROM d WHERE m.line = ANY(d.lines) RETURNING {keyText} || ' (lines ' || array_to_string(d.lines, ', ') || ')'", ct,
             what => report(BackupIssue.Error(IssueCode.DuplicateKey, $"{name}: the natural key {what} occurs more than once in the backup.",
-                "Make the key unique in the source (the schema does not enforce it for this table), or import with --continue-on-error to skip these rows.",
+                "Make the key unique in the source (the schema does not enforce it for this table), or import with continue on error (--continue-on-error) to skip these rows.",
                 name, what, string.Join(",", model.Profile.NaturalKey.Select(k => k.Column)), phase: BackupPhase.Validate)), distinct: true);
         // And twice in the target: the row to update would be ambiguous. Only possible where no unique index covers the key.
         var keyColumns = model.Profile.NaturalKey.Select(k => k.Column).ToHashSet(StringComparer.Ordinal);
@@ -116,7 +116,7 @@ internal sealed partial class ImportSession
         }
         return BackupIssue.Error(required ? IssueCode.RefUnresolved : IssueCode.RefUnresolvedNulled,
             $"{model.Name} {what}: {column} points at a {target} row that is neither in the backup nor in this database.",
-            $"Import {target} as well (--with-dependencies), or use --continue-on-error to skip such rows.",
+            $"Import {target} as well (with dependencies: --with-dependencies), or import with continue on error (--continue-on-error) to skip such rows.",
             model.Name, what, column, phase: BackupPhase.Validate);
     }
 

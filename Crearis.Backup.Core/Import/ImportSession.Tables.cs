@@ -89,6 +89,8 @@ internal sealed partial class ImportSession
             return;
         }
 
+        // The table's write starts (the pages show it writing; the rows are counted when it ends).
+        _tracker.Report(BackupPhase.Write, name, 0, total, 0);
         // Values to write, references translated; deferred references wait for the late-seeding pass.
         var carried = Staged(name).Carried;
         var writable = model.Schema.Writable.Where(c => !(model.HasSurrogateId && c.Name == id) && carried.Contains(c.Name)).ToList();
