@@ -91,7 +91,7 @@ public sealed class RunWordsTests : ComponentTestContext
     public void Every_audit_action_and_outcome_reads_in_words()
     {
         foreach (var action in AuditActions.Vocabulary.Members)
-            action.Label().Should().NotContain("-", $"{action.ToName()} reads in words");
+            action.Label().Should().NotBe(action.ToName()).And.MatchRegex("^[A-Z]", $"{action.ToName()} reads in words");
         AuditWords.Outcome("wrong-credentials").Should().Be("Wrong e-mail or password");
         AuditWords.Outcome("AppliedWithSkips").Should().Be("Applied with skipped rows");
     }

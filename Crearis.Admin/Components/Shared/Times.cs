@@ -21,6 +21,12 @@ public static class Times
     public static string SecondInColumn(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
+    /// <summary>The day alone, for a column headed "(UTC)": "2026-12-02".</summary>
+    public static string Date(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>The time of day alone, for a column headed "(UTC)": "15:52:07".</summary>
+    public static string TimeOfDay(DateTimeOffset at) => at.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+
     /// <summary>A duration as people say it: "0.2 s", "1 min 05 s", "1 h 02 min".</summary>
     public static string Duration(long milliseconds)
     {
