@@ -274,6 +274,7 @@ public sealed class EmptyStatesBrowserTests(CrearisDatabaseFixture database) : I
         await LayoutBrowserTests.Shot(page, $"76-viewer-audit-{width}.png");
 
         await page.GotoAsync(_session.BaseUrl + "/");
+        await page.WaitForSelectorAsync("[data-testid=row-counts]");
         await page.WaitForSelectorAsync("[data-testid=last-export] >> text=An admin exports");
         await LayoutBrowserTests.Shot(page, $"76-viewer-empty-dashboard-{width}.png");
         (await page.Locator("[data-testid=last-export] a[href=backups]").CountAsync()).Should().Be(0, "a viewer is not sent to export");
