@@ -103,6 +103,19 @@ public sealed class ConflictsBrowserTests(CrearisDatabaseFixture a) : IClassFixt
         (await page.Locator($"{Row("events", _event1, "name")} td[data-side=backup] mark").AllTextContentsAsync()).Should().Equal("Samstag");
         (await page.IsDisabledAsync("[data-testid=merge-with-decisions]")).Should().BeTrue("nothing is decided yet");
         await ShotsAsync(page, "51-conflicts");
+        // With the system in dark mode the page turns dark, and the marked words stay readable on their highlight.
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await page.WaitForSelectorAsync(".crearis-dark");
+        await BrowserSession.ScreenshotAsync(page, "51-conflicts-dark-1440.png");
+        (await page.EvalOnSelectorAsync<double>($"{Row("events", _event1, "name")} td[data-side=backup] mark", """
+            e => { const l = c => { const [r, g, b] = c.match(/\d+/g).map(Number).map(v => v / 255)
+                                       .map(v => v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4));
+                                     return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+                   const s = getComputedStyle(e), a = l(s.color), b = l(s.backgroundColor);
+                   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); }
+            """)).Should().BeGreaterThanOrEqualTo(4.5, "a marked word keeps a contrast of 4.5:1 in dark mode");
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+        await page.WaitForSelectorAsync(".crearis-light");
 
         // Per column: every username of the users table takes the backup's value.
         await page.ClickAsync("[data-testid=conflict-table][data-table=users] [data-testid=bulk-column-backup]");

@@ -95,8 +95,8 @@ public sealed class ConflictViewsTests : ComponentTestContext
         var view = Render<ImportResultView>(p => p.Add(c => c.Result, stopped).Add(c => c.Backup, "y.tar.gz"));
         view.Find("[data-testid=stopped-on-conflicts]").TextContent.Should().Contain("Stopped on conflicts — nothing written");
         view.Find("[data-testid=decide-conflicts]").TextContent.Should().Contain("1 conflict — decide them");
-        ImportResultView.OutcomeText("Conflicts").Should().Be("Stopped on conflicts — nothing written");
-        ImportResultView.OutcomeText("Applied").Should().Be("Applied");
+        RunWords.Outcome("Conflicts").Should().Be("Stopped on conflicts — nothing written");
+        RunWords.Outcome("Applied").Should().Be("Applied");
     }
 
     [Fact]

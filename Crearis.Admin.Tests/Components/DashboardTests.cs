@@ -1,5 +1,6 @@
 using Bunit;
 using Crearis.Admin.Components.Pages.Dashboard;
+using Crearis.Admin.Security;
 using Crearis.Admin.Services;
 using Crearis.Admin.Tests.Infrastructure;
 using Crearis.Platform.Database;
@@ -17,6 +18,8 @@ public sealed class DashboardTests(CrearisDatabaseFixture database) : ComponentT
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Crearis"] = connectionString })
             .Build();
         Services.AddSingleton<IConfiguration>(configuration);
+        // The activity cards offer an admin the next step and tell a viewer who takes it.
+        AddAuthorization().SetAuthorized("admin@crearis.test").SetRoles(Roles.Admin);
         Services.AddScoped<DatabaseInfoService>();
         AppServices.AddBackupServices(Services, database.ConnectionString);
     }
