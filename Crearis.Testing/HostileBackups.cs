@@ -130,6 +130,9 @@ public static class HostileBackups
         Write("manifest-member-twice", IssueCode.BadManifest, entries.Select(e => e.Name != "manifest.json" ? e
             : e with { Data = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(e.Data).TrimEnd().TrimEnd('}') + ",\"tables\":[]}") }));
         Write("manifest-file-elsewhere", IssueCode.BadManifest, WithManifest(m => EditTableNode(m, t => t["file"] = "manifest.json")));
+        // A file that only looks like a backup: a manifest.json that is JSON and nothing of a manifest (every member
+        // the reader would otherwise fill with its default).
+        Write("manifest-looks-like-one", IssueCode.BadManifest, [new Entry("manifest.json", Encoding.UTF8.GetBytes("{\"x\":1}"))]);
         return list;
     }
 
@@ -232,6 +235,6 @@ public sealed class HostileCorpus : IAsyncLifetime
         "key-given-twice", "row-not-an-object", "pax-header-bomb", "long-name-bomb", "lying-pax-header",
         "manifest-of-millions", "manifest-too-many-tables", "row-of-100k-columns", "manifest-null-table",
         "manifest-null-name", "manifest-null-tables", "manifest-null-source", "manifest-null-column",
-        "manifest-table-twice", "manifest-member-twice", "manifest-file-elsewhere",
+        "manifest-table-twice", "manifest-member-twice", "manifest-file-elsewhere", "manifest-looks-like-one",
     ];
 }

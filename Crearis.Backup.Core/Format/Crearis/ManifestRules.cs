@@ -18,6 +18,9 @@ internal static partial class ManifestRules
         RespectNullableAnnotations = true,
     };
 
+    /// <summary>The members every manifest the exporter writes has (<see cref="BackupManifest"/>'s, as JSON names).</summary>
+    private static readonly string[] RequiredMembers = ["format", "formatVersion", "createdAt", "source", "schemaFingerprint", "profile", "options", "tables"];
+
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex Identifier();
 
@@ -40,6 +43,19 @@ internal static partial class ManifestRules
             return (null, Bad(IssueCode.BadManifest, $"{file}: manifest.json is not valid UTF-8 text."));
         try
         {
+            // Members the exporter always writes must be there: deserialising fills a missing one with its default,
+            // which would make any JSON object (say {"x":1}) read as an empty backup of the current format.
+            using (var document = JsonDocument.Parse(bytes.GetBuffer().AsMemory(0, (int)bytes.Length)))
+            {
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                    return (null, Bad(IssueCode.BadManifest, $"{file}: manifest.json is not a JSON object."));
+                var missing = RequiredMembers.Where(m => !document.RootElement.TryGetProperty(m, out _)).ToList();
+                if (missing.Count > 0)
+                    return (null, Bad(IssueCode.BadManifest,
+                        $"{file}: manifest.json lacks {string.Join(", ", missing)}: it is not the manifest of a backup this tool wrote."));
+                if (document.RootElement.GetProperty("format") is not { ValueKind: JsonValueKind.String } format || format.GetString() != BackupManifest.FormatName)
+                    return (null, Bad(IssueCode.BadManifest, $"{file}: manifest.json names another format than \"{BackupManifest.FormatName}\"."));
+            }
             var manifest = JsonSerializer.Deserialize<BackupManifest>(bytes.GetBuffer().AsSpan(0, (int)bytes.Length), Strict);
             return manifest is null ? (null, Bad(IssueCode.BadManifest, $"{file}: manifest.json is null.")) : (manifest, null);
         }
