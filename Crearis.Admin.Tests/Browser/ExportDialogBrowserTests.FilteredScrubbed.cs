@@ -11,11 +11,7 @@ public sealed partial class ExportDialogBrowserTests
     {
         var (project, projectName) = await ProjectAsync();
         var user = (string)(await EngineHarness.ScalarAsync(database.ConnectionString, "SELECT sysmail FROM users ORDER BY id DESC LIMIT 1"))!;
-        var page = await _session.NewPageAsync();
-        page.SetDefaultTimeout(90_000);
-        await _session.SignInAsync(page);
-        await page.GotoAsync(_session.BaseUrl + "/backups");
-        await page.WaitForSelectorAsync("[data-testid=export-now]:enabled");
+        var page = await BackupsPageAsync();
 
         // Filtered: a project by a part of its name, a user by a part of the address, each picked from what the search found.
         await page.ClickAsync("[data-testid=export-now]");

@@ -65,16 +65,23 @@ public sealed partial class ExportDialogBrowserTests(CrearisDatabaseFixture data
     private static async Task<JsonElement> ManifestAsync(string file) =>
         JsonDocument.Parse(await EngineHarness.ReadMemberAsync(file, "manifest.json")).RootElement;
 
-    [Fact]
-    public async Task A_base_picked_in_the_dialog_gives_a_differential_that_the_list_marks_and_the_inspect_dialog_explains()
+    /// <summary>A signed-in admin's page on /backups, ready to export.</summary>
+    private async Task<IPage> BackupsPageAsync()
     {
-        await EngineHarness.ExecuteAsync(database.ConnectionString, "INSERT INTO tags (name, description) VALUES ('browser-tag-gone', 'deleted after the base')");
-        var user = (string)(await EngineHarness.ScalarAsync(database.ConnectionString, "SELECT sysmail FROM users ORDER BY id LIMIT 1"))!;
         var page = await _session.NewPageAsync();
         page.SetDefaultTimeout(90_000);
         await _session.SignInAsync(page);
         await page.GotoAsync(_session.BaseUrl + "/backups");
         await page.WaitForSelectorAsync("[data-testid=export-now]:enabled");
+        return page;
+    }
+
+    [Fact]
+    public async Task A_base_picked_in_the_dialog_gives_a_differential_that_the_list_marks_and_the_inspect_dialog_explains()
+    {
+        await EngineHarness.ExecuteAsync(database.ConnectionString, "INSERT INTO tags (name, description) VALUES ('browser-tag-gone', 'deleted after the base')");
+        var user = (string)(await EngineHarness.ScalarAsync(database.ConnectionString, "SELECT sysmail FROM users ORDER BY id LIMIT 1"))!;
+        var page = await BackupsPageAsync();
 
         // A full export first: the base.
         await page.ClickAsync("[data-testid=export-now]");
