@@ -68,11 +68,13 @@ public static class BackupCombiner
                 foreach (var table in last.Tables)
                 {
                     var timestamps = table.Columns.Where(c => c.Type == "timestamp with time zone").Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-                    string KeyOf(string json)
+                    // A row's natural key (and numeric id, for the base's order), from one parse of the row.
+                    (string Key, long? Id) Identify(string json)
                     {
                         using var doc = JsonDocument.Parse(json);
-                        return string.Join('\u001f', table.NaturalKey.Select(k => KeyPart(doc.RootElement, k, timestamps.Contains(k))));
+                        return (string.Join('\u001f', table.NaturalKey.Select(k => KeyPart(doc.RootElement, k, timestamps.Contains(k)))), NumericId(doc.RootElement));
                     }
+                    string KeyOf(string json) => Identify(json).Key;
                     // What the differentials change, in chain order: per key the rows that replace its group, or null
                     // for a key deleted. Only these are held in memory (a differential is a small part of the table);
                     // the base's rows stream through.
@@ -90,7 +92,7 @@ public static class BackupCombiner
                             added.Add(key);
                         }
                     }
-                    var kept = Merge(sources[0].ReadRowsAsync(table.Name, ct), KeyOf, changes, added,
+                    var kept = Merge(sources[0].ReadRowsAsync(table.Name, ct), Identify, changes, added,
                         table.Columns.Any(c => c.Name == "id" && c.Type is "integer" or "bigint" or "smallint"), ct);
                     await using var scratch = PartialFiles.CreateScratch(directory, Path.GetFileName(fullPath));
                     using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -139,18 +141,18 @@ public static class BackupCombiner
     /// rows. With a numeric id (the full export's order), the changed rows are merged into the base's id order; without
     /// one, a replaced key's rows take its place in the base and new keys follow in the order the differentials give them.
     /// </summary>
-    private static async IAsyncEnumerable<string> Merge(IAsyncEnumerable<BackupRow> baseRows, Func<string, string> keyOf,
+    private static async IAsyncEnumerable<string> Merge(IAsyncEnumerable<BackupRow> baseRows, Func<string, (string Key, long? Id)> identify,
         Dictionary<string, List<string>?> changes, List<string> added, bool byId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         var emitted = new HashSet<string>(StringComparer.Ordinal);
         var pending = byId
             ? new Queue<(long Id, string Json)>(changes.Values.Where(g => g is not null).SelectMany(g => g!)
-                .Select(json => (NumericId(json) ?? long.MaxValue, json)).OrderBy(r => r.Item1))
+                .Select(json => (identify(json).Id ?? long.MaxValue, json)).OrderBy(r => r.Item1))
             : new Queue<(long Id, string Json)>();
         await foreach (var row in baseRows.WithCancellation(ct))
         {
-            var key = keyOf(row.Json);
-            if (byId && NumericId(row.Json) is { } id)
+            var (key, rowId) = identify(row.Json);
+            if (byId && rowId is { } id)
                 while (pending.Count > 0 && pending.Peek().Id < id) yield return pending.Dequeue().Json;
             if (!changes.TryGetValue(key, out var group)) yield return row.Json;
             else if (!byId && group is not null && emitted.Add(key))
@@ -173,9 +175,6 @@ public static class BackupCombiner
         return value.GetRawText();
     }
 
-    private static long? NumericId(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        return doc.RootElement.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var n) ? n : null;
-    }
+    private static long? NumericId(JsonElement row) =>
+        row.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var n) ? n : null;
 }
