@@ -43,7 +43,7 @@ internal static class DifferentialExport
         await using var cmd = new NpgsqlCommand(
             $"SELECT id, backup_created_at, tables FROM {SyncLedger.Schema}.sync_exchanges WHERE direction = 'exported' AND backup_sha256 = $1 AND rows_kept " +
             // Rows a crash emptied from the unlogged table: without them every deletion since the base would be missed.
-            $"AND rows_count = (SELECT count(*) FROM {SyncLedger.Schema}.sync_base_rows b WHERE b.exchange_id = sync_exchanges.id) ORDER BY id DESC LIMIT 1",
+            $"AND {SyncLedger.AllRowsKept} ORDER BY id DESC LIMIT 1",
             conn, tx);
         cmd.Parameters.AddWithValue(sha);
         await using var reader = await cmd.ExecuteReaderAsync(ct);

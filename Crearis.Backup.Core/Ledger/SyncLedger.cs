@@ -225,12 +225,18 @@ public static class SyncLedger
     /// what its instance imported) — whose rows are still kept. The backup being imported is never its own base: merged
     /// again (say with apply-deletes after a run that listed them), it compares with the exchange before it. Null: no common backup (first exchange, or lost ledger).
     /// </summary>
+    /// <summary>
+    /// SQL, over <c>sync_exchanges</c>: the exchange still has every base row it recorded. The rows are an unlogged
+    /// table that a crash empties; a base missing them would miss every deletion since it.
+    /// </summary>
+    internal static string AllRowsKept => $"rows_count = (SELECT count(*) FROM {Schema}.sync_base_rows b WHERE b.exchange_id = sync_exchanges.id)";
+
     /// <summary>The newest ledger entry of a backup (either direction) whose rows are all still kept; null when none is.</summary>
     internal static async Task<long?> KeptRowsOfAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sha256, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand($"""
             SELECT id FROM {Schema}.sync_exchanges WHERE rows_kept AND backup_sha256 = $1
-              AND rows_count = (SELECT count(*) FROM {Schema}.sync_base_rows b WHERE b.exchange_id = sync_exchanges.id)
+              AND {AllRowsKept}
             ORDER BY id DESC LIMIT 1
             """, conn, tx);
         cmd.Parameters.AddWithValue(sha256);
@@ -245,7 +251,7 @@ public static class SyncLedger
             SELECT id, backup_sha256, direction, backup_created_at, tables FROM {Schema}.sync_exchanges
             WHERE rows_kept AND backup_sha256 <> $3 AND ((direction = 'imported' AND backup_instance = $1) OR (direction = 'exported' AND backup_sha256 = ANY($2)))
               -- Rows a crash emptied from the unlogged table: that base is gone.
-              AND rows_count = (SELECT count(*) FROM {Schema}.sync_base_rows b WHERE b.exchange_id = sync_exchanges.id)
+              AND {AllRowsKept}
             ORDER BY backup_created_at DESC, id DESC LIMIT 1
             """, conn, tx);
         cmd.Parameters.AddWithValue(peer);

@@ -359,7 +359,7 @@ internal sealed class ExportSelection
             if (!(bool)(await exists.ExecuteScalarAsync(ct))!) return null;
         await using var cmd = new NpgsqlCommand(
             $"SELECT id, tables FROM {SyncLedger.Schema}.sync_exchanges WHERE direction = 'exported' AND rows_kept AND backup_created_at <= $1 " +
-            $"AND rows_count = (SELECT count(*) FROM {SyncLedger.Schema}.sync_base_rows b WHERE b.exchange_id = sync_exchanges.id) " +
+            $"AND {SyncLedger.AllRowsKept} " +
             "ORDER BY backup_created_at DESC, id DESC LIMIT 1", _conn, _tx);
         cmd.Parameters.AddWithValue(at);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
