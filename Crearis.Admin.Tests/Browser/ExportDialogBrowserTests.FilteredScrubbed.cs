@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Crearis.Admin.Tests.Infrastructure;
+using Microsoft.Playwright;
 
 namespace Crearis.Admin.Tests.Browser;
 
@@ -16,12 +17,8 @@ public sealed partial class ExportDialogBrowserTests
         // Filtered: a project by a part of its name, a user by a part of the address, each picked from what the search found.
         await page.ClickAsync("[data-testid=export-now]");
         await page.WaitForSelectorAsync("[data-testid=export-dialog]");
-        await page.Locator("[data-testid=project-search]").Locator("xpath=descendant-or-self::input").First.FillAsync(projectName[..Math.Min(6, projectName.Length)]);
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = project }).First.ClickAsync();
-        await page.WaitForSelectorAsync($"[data-testid=project-chip] >> text={projectName}");
-        await page.Locator("[data-testid=user-search]").Locator("xpath=descendant-or-self::input").First.FillAsync(user.Split('@')[0]);
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = user }).First.ClickAsync();
-        await page.WaitForSelectorAsync("[data-testid=user-chip]");
+        await PickAsync(page, "project-search", projectName[..Math.Min(6, projectName.Length)], project, $"[data-testid=project-chip] >> text={projectName}");
+        await PickAsync(page, "user-search", user.Split('@')[0], user, "[data-testid=user-chip]");
         await BothWidthsAsync(page, "53-export-dialog-filtered", "[data-testid=export-dialog]");
         var filtered = await ExportAsync(page);
 
@@ -62,5 +59,31 @@ public sealed partial class ExportDialogBrowserTests
             "SELECT domaincode || E'\\t' || name FROM projects WHERE length(name) >= 3 ORDER BY id LIMIT 1"))!;
         var parts = row.Split('\t');
         return (parts[0], parts[1]);
+    }
+
+    /// <summary>
+    /// Types into a search field and clicks the match. The list is re-rendered when the debounced search answers, and a
+    /// click that lands on a list about to be replaced picks nothing; so the pick is tried again (three times at most)
+    /// until its chip shows.
+    /// </summary>
+    private static async Task PickAsync(IPage page, string field, string typed, string match, string chip)
+    {
+        var input = page.Locator($"[data-testid={field}]").Locator("xpath=descendant-or-self::input").First;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await input.FillAsync("");
+            await input.FillAsync(typed);
+            var item = page.Locator(".mud-popover-open .mud-list-item", new() { HasText = match }).First;
+            await item.WaitForAsync();
+            await page.WaitForTimeoutAsync(400);
+            await item.ClickAsync();
+            try
+            {
+                await page.WaitForSelectorAsync(chip, new() { Timeout = 5_000 });
+                return;
+            }
+            catch (PlaywrightException) { }
+        }
+        (await page.Locator(chip).CountAsync()).Should().BeGreaterThan(0, $"picking {match} in {field} shows its chip");
     }
 }

@@ -159,9 +159,20 @@ public sealed class LayoutBrowserTests(CrearisDatabaseFixture database) : IClass
 
         await page.ClickAsync("[data-testid=export-now]");
         await page.WaitForSelectorAsync("[data-testid=export-dialog]");
-        await page.Keyboard.PressAsync("Escape");
-
-        await page.WaitForSelectorAsync("[data-testid=export-dialog]", new() { State = WaitForSelectorState.Detached });
+        // MudBlazor listens for Escape once the dialog's key interceptor is attached, a moment after the dialog shows;
+        // a press before that is lost, so the test presses again (three times at most) rather than racing it.
+        var closed = false;
+        for (var attempt = 0; attempt < 3 && !closed; attempt++)
+        {
+            await page.Keyboard.PressAsync("Escape");
+            try
+            {
+                await page.WaitForSelectorAsync("[data-testid=export-dialog]", new() { State = WaitForSelectorState.Detached, Timeout = 5_000 });
+                closed = true;
+            }
+            catch (PlaywrightException) { }
+        }
+        closed.Should().BeTrue("Escape closes the dialog");
         // Once the keyboard is in use, the control that takes the focus shows an outline.
         await page.Keyboard.PressAsync("Shift+Tab");
         await page.FocusAsync("[data-testid=export-now]");
