@@ -17,7 +17,8 @@ namespace Crearis.Backup.Core.Import;
 public static class BackupImporter
 {
     public static async Task<ImportResult> ImportAsync(string connectionString, IBackupSource source, ImportOptions options,
-        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default, ILogger? logger = null)
+        BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default, ILogger? logger = null,
+        IRowJournal? journal = null)
     {
         profile ??= CrearisProfile.Default;
         // Errors must name the conflicting value ("Key (extmail)=(…) already exists"): the admin runs this on their
@@ -43,7 +44,7 @@ public static class BackupImporter
             Pooling = false,
         }.ConnectionString);
         await conn.OpenAsync(ct);
-        var session = new ImportSession(conn, source, options, profile, progress, logger);
+        var session = new ImportSession(conn, source, options, profile, progress, logger, journal);
         return await session.RunAsync(ct);
     }
 
@@ -53,7 +54,7 @@ public static class BackupImporter
     /// </summary>
     public static async Task<ImportResult> ImportFileAsync(string connectionString, string path, ImportOptions options,
         BackupProfile? profile = null, IProgress<BackupProgress>? progress = null, CancellationToken ct = default, ILogger? logger = null,
-        BackupKeys? keys = null)
+        BackupKeys? keys = null, IRowJournal? journal = null)
     {
         DatabaseCatalog catalog;
         await using (var conn = new NpgsqlConnection(connectionString))
@@ -64,6 +65,6 @@ public static class BackupImporter
         var opened = await BackupFiles.OpenAsync(path, catalog, ct, keys);
         if (opened.Source is null) return ImportResult.Refused(options, opened.Verification.Format, opened.Verification.Issues);
         await using var source = opened.Source;
-        return await ImportAsync(connectionString, source, options, profile, progress, ct, logger);
+        return await ImportAsync(connectionString, source, options, profile, progress, ct, logger, journal);
     }
 }

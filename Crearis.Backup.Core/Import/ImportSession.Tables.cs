@@ -33,7 +33,7 @@ internal sealed partial class ImportSession
         var ledgerKey = KeysForLedger ? LedgerKeyOfMap(model, "s") : "NULL::jsonb";
         await ExecAsync(
             $"CREATE TEMP TABLE {Map(name)} ON COMMIT DROP AS SELECT s.*, {ledgerKey} AS bkey FROM (SELECT r.line, {src} AS src, NULL::{idType} AS dst, " +
-            $"false AS present, false AS inserted, false AS changed, false AS lossy, false AS held, CASE WHEN r.line < 0 THEN {Sql.Literal(ContextRow)} END AS skip{keyColumns} FROM {Rec(name)} r) s", ct);
+            $"false AS present, false AS inserted, false AS changed, false AS lossy, false AS held, false AS failed, CASE WHEN r.line < 0 THEN {Sql.Literal(ContextRow)} END AS skip{keyColumns} FROM {Rec(name)} r) s", ct);
         // Indexes right away, before any row is updated: an index built over rows this transaction has updated (HOT
         // chains) cannot be used until the transaction ends, and every lookup through the map would scan it.
         await ExecAsync($"CREATE INDEX ON {Map(name)} (src)", ct);
@@ -194,13 +194,16 @@ internal sealed partial class ImportSession
         await RecordBaseRowsAsync(model, writable, ct);
         _written.Add(name);
         await RefreshStatisticsAsync(name, inserted + updated, ct);
-        var skipped = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE skip IS NOT NULL AND skip <> {Sql.Literal(ContextRow)}", ct);
+        var skipped = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE skip IS NOT NULL AND skip <> {Sql.Literal(ContextRow)} AND NOT failed", ct);
+        // Rows the database refused (continue-on-error) are failed, not skipped: they were tried and not written.
+        var failed = await ScalarAsync($"SELECT count(*) FROM {Map(name)} WHERE failed", ct);
         _report.Counts[name] = counts with
         {
-            Total = total, Inserted = inserted, Updated = updated, Skipped = skipped,
-            Unchanged = total - inserted - updated - skipped,
+            Total = total, Inserted = inserted, Updated = updated, Skipped = skipped, Failed = failed,
+            Unchanged = total - inserted - updated - skipped - failed,
         };
-        if (skipped > 0) _report.Skipped = true;
+        if (skipped + failed > 0) _report.Skipped = true;
+        await JournalRowsAsync(model, writable, ct);
         _tracker.Report(BackupPhase.Write, name, total, total, total);
         await ListMissingAsync(model, ct);
     }
@@ -209,7 +212,7 @@ internal sealed partial class ImportSession
     /// Updates the rows whose values differ, writing only the columns that changed: one statement per distinct set of
     /// changed columns. Naming an unchanged column in SET would fire the platform's "UPDATE OF column" triggers, which
     /// the source's own edit never fired (a changed username must not recompute an instructor's regio). Before writing,
-    /// keeps a few of the changed rows as examples.
+    /// hands the changed rows to the journal and keeps a few as examples (ImportSession.Journal.cs).
     /// </summary>
     private async Task<long> UpdateChangedColumnsAsync(TableModel model, List<ColumnSchema> compared, List<string> newValues,
         string rowMatch, CancellationToken ct, string joins = "")
@@ -221,7 +224,7 @@ internal sealed partial class ImportSession
                         $"FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line{joins} " +
                         $"WHERE m.skip IS NULL AND m.present AND NOT m.inserted AND {rowMatch}", ct);
         await ExecAsync($"DELETE FROM {Chg(name)} WHERE cardinality(cols) = 0", ct);
-        await CollectExamplesAsync(model, compared, newValues, rowMatch, ct, joins);
+        await CollectChangesAsync(model, compared, newValues, rowMatch, ct, joins);
         var sets = await ColumnSetsAsync(Chg(name), ct);
         if (sets.Count == 0) return 0;
         await ExecAsync($"CREATE INDEX ON {Chg(name)} (cols)", ct);
@@ -265,34 +268,6 @@ internal sealed partial class ImportSession
             return $"CASE WHEN {x} ~ '^-?[0-9]{{1,30}}([.][0-9]{{1,30}})?$' AND {v} ~ '^-?[0-9]{{1,30}}([.][0-9]{{1,30}})?$' " +
                    $"AND {x}::numeric = {v}::numeric THEN {x} ELSE {v} END";
         return v;
-    }
-
-    /// <summary>
-    /// The first few rows the merge will change (from the changed-columns table), with each field that changes, before
-    /// → after the value the merge writes.
-    /// </summary>
-    private async Task CollectExamplesAsync(TableModel model, List<ColumnSchema> compared, List<string> newValues, string rowMatch, CancellationToken ct,
-        string joins)
-    {
-        var name = model.Name;
-        var diff = string.Join(" || ", compared.Select((c, i) =>
-            $"jsonb_build_object({Sql.Literal(c.Name)}, CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM {newValues[i]} " +
-            $"THEN jsonb_build_array(x.{Sql.Ident(c.Name)}::text, ({newValues[i]})::text) END)"));
-        var sql = $"SELECT {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line{joins} " +
-                  $"JOIN (SELECT c.line FROM {Chg(name)} c ORDER BY c.line LIMIT {ImportReport.ExamplesPerTable}) c ON c.line = m.line " +
-                  $"WHERE {rowMatch} ORDER BY m.line";
-        var examples = new List<ChangeExample>();
-        await using var cmd = new NpgsqlCommand(sql, conn, _tx) { CommandTimeout = 0 };
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(reader.GetString(1));
-            var changes = doc.RootElement.EnumerateObject().ToDictionary(p => p.Name,
-                p => (p.Value[0].ValueKind == System.Text.Json.JsonValueKind.Null ? null : p.Value[0].GetString(),
-                      p.Value[1].ValueKind == System.Text.Json.JsonValueKind.Null ? null : p.Value[1].GetString()));
-            examples.Add(new ChangeExample(reader.GetString(0), changes));
-        }
-        if (examples.Count > 0) _report.Examples[name] = examples;
     }
 
     private string ResolveExpression(TableModel model, ReferenceSpec reference, ColumnSchema column)
@@ -354,7 +329,7 @@ internal sealed partial class ImportSession
                         name, key, e.ColumnName));
                 }
                 else if (failed++ < ImportReport.ListedPerCode) _report.Errors.Add(issue);
-                await ExecAsync($"UPDATE {Map(name)} SET skip = {Sql.Literal((lossy ? IssueCode.RefNotInFile : issue.Code).Wire)} WHERE line = {line}", ct);
+                await ExecAsync($"UPDATE {Map(name)} SET skip = {Sql.Literal((lossy ? IssueCode.RefNotInFile : issue.Code).Wire)}, failed = {(lossy ? "false" : "true")} WHERE line = {line}", ct);
             }
         }
         return written;

@@ -25,7 +25,8 @@ internal sealed partial class ImportSession(
     ImportOptions options,
     BackupProfile profile,
     IProgress<BackupProgress>? progress,
-    ILogger log)
+    ILogger log,
+    IRowJournal? journal = null)
 {
     private readonly ILogger _log = log;
     private readonly Stopwatch _clock = Stopwatch.StartNew();

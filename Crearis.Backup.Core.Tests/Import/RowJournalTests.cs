@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Crearis.Backup.Core.Import;
+using static Crearis.Testing.EngineHarness;
+
+namespace Crearis.Backup.Core.Tests.Import;
+
+/// <summary>
+/// The journal (the full preview of a dry run) against the databases themselves: the rows it lists as new are exactly
+/// the source's keys the target lacks, the updates exactly the rows edited, with the fields and values both databases hold.
+/// </summary>
+public sealed class RowJournalTests(CrearisDatabaseFixture source) : IClassFixture<CrearisDatabaseFixture>, IAsyncLifetime
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("crearis-journal-").FullName;
+    private string _target = "";
+
+    public async Task InitializeAsync()
+    {
+        await source.ResetWithDemoDataAsync(300, seed: 5);
+        (_, _target) = await TestPostgres.CreateCrearisDatabaseAsync("journal");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await TestPostgres.DropDatabaseAsync(_target);
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    /// <summary>Keeps what the engine hands over, as a page of the admin app would store it.</summary>
+    private sealed class ListJournal : IRowJournal
+    {
+        public List<JournalRow> Rows { get; } = [];
+
+        public async Task WriteAsync(IAsyncEnumerable<JournalRow> rows, CancellationToken ct)
+        {
+            await foreach (var row in rows.WithCancellation(ct)) Rows.Add(row);
+        }
+    }
+
+    private static async Task<ImportResult> DryRunAsync(string target, string file, ImportMode mode, IRowJournal journal) =>
+        await BackupImporter.ImportFileAsync(target, file, new ImportOptions(mode, DryRun: true), journal: journal);
+
+    [Fact]
+    public async Task A_merge_dry_run_lists_every_new_row_and_every_changed_field_and_writes_nothing()
+    {
+        var backup = await ExportAsync(source.ConnectionString, Path.Combine(_folder, "full.tar.gz"));
+        await BackupImporter.ImportFileAsync(_target, backup, new ImportOptions(ImportMode.NewOnly));
+        // The target loses a few tags and has two users renamed: the backup brings the tags back and the names.
+        await ExecuteAsync(_target, """
+            DELETE FROM tags WHERE id IN (SELECT id FROM tags t WHERE NOT EXISTS (SELECT 1 FROM posts_tags pt WHERE pt.tag_id = t.id) ORDER BY id DESC LIMIT 3);
+            UPDATE users SET username = 'renamed-here-' || id WHERE id IN (SELECT id FROM users ORDER BY id LIMIT 2);
+            """);
+        // Rows only: a rolled-back insert leaves its sequence moved, as PostgreSQL does.
+        var before = await SnapshotAsync(_target, sequences: false);
+        var journal = new ListJournal();
+
+        var result = await DryRunAsync(_target, backup, ImportMode.Merge, journal);
+
+        result.Outcome.Should().Be(ImportOutcome.DryRun, string.Join("\n", result.Errors));
+        (await SnapshotAsync(_target, sequences: false)).Should().Be(before, "a dry run writes nothing");
+        var sourceTags = await ColumnAsync(source.ConnectionString, "SELECT name FROM tags");
+        var targetTags = await ColumnAsync(_target, "SELECT name FROM tags");
+        journal.Rows.Where(r => r.Table == "tags" && r.Action == RowAction.Insert).Select(r => r.Key)
+            .Should().BeEquivalentTo(sourceTags.Except(targetTags), "the new rows are the source's tags the target lacks");
+        var renamed = await ColumnAsync(_target, "SELECT sysmail FROM users WHERE username LIKE 'renamed-here-%'");
+        var updates = journal.Rows.Where(r => r.Table == "users" && r.Action == RowAction.Update).ToList();
+        updates.Select(u => u.Key).Should().BeEquivalentTo(renamed);
+        foreach (var update in updates)
+        {
+            using var diff = JsonDocument.Parse(update.Detail!);
+            var username = diff.RootElement.GetProperty("username");
+            username[0].GetString().Should().Be((string?)await ScalarAsync(_target, $"SELECT username FROM users WHERE sysmail = '{update.Key}'"));
+            username[1].GetString().Should().Be((string?)await ScalarAsync(source.ConnectionString, $"SELECT username FROM users WHERE sysmail = '{update.Key}'"));
+        }
+        result.Tables.Sum(t => t.Value.Inserted).Should().Be(journal.Rows.Count(r => r.Action == RowAction.Insert));
+        result.Tables.Sum(t => t.Value.Updated).Should().Be(journal.Rows.Count(r => r.Action == RowAction.Update));
+        using var inserted = JsonDocument.Parse(journal.Rows.First(r => r.Table == "tags" && r.Action == RowAction.Insert).Detail!);
+        inserted.RootElement.GetProperty("name").GetString().Should().NotBeNullOrEmpty("an insert lists the values it writes");
+    }
+
+    [Fact]
+    public async Task A_new_only_dry_run_lists_the_rows_already_here_as_kept_and_none_as_updated()
+    {
+        var backup = await ExportAsync(source.ConnectionString, Path.Combine(_folder, "full.tar.gz"));
+        await BackupImporter.ImportFileAsync(_target, backup, new ImportOptions(ImportMode.NewOnly));
+        await ExecuteAsync(_target, "UPDATE users SET username = 'renamed-here-' || id WHERE id IN (SELECT id FROM users ORDER BY id LIMIT 2)");
+        var journal = new ListJournal();
+
+        var result = await DryRunAsync(_target, backup, ImportMode.NewOnly, journal);
+
+        result.Mode.Should().Be(ImportMode.NewOnly);
+        journal.Rows.Should().NotContain(r => r.Action == RowAction.Update);
+        journal.Rows.Count(r => r.Table == "users" && r.Action == RowAction.Keep)
+            .Should().Be((int)(long)(await ScalarAsync(_target, "SELECT count(*) FROM users"))!);
+    }
+
+    [Fact]
+    public async Task Rows_the_database_refuses_with_continue_on_error_are_listed_as_failed_with_their_issue()
+    {
+        var backup = await ExportAsync(source.ConnectionString, Path.Combine(_folder, "full.tar.gz"));
+        var refused = await ColumnAsync(source.ConnectionString, "SELECT name FROM tags ORDER BY id LIMIT 3");
+        var names = string.Join(", ", refused.Select(n => "'" + n.Replace("'", "''") + "'"));
+        await ExecuteAsync(_target, $$"""
+            CREATE FUNCTION refuse_some_tags() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.name IN ({{names}}) THEN RAISE EXCEPTION 'not these tags'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON tags FOR EACH ROW EXECUTE FUNCTION refuse_some_tags();
+            """);
+        var journal = new ListJournal();
+
+        var result = await BackupImporter.ImportFileAsync(_target, backup,
+            new ImportOptions(ImportMode.NewOnly, DryRun: true, ContinueOnError: true), journal: journal);
+
+        journal.Rows.Where(r => r.Table == "tags" && r.Action == RowAction.Fail).Select(r => r.Key).Should().BeEquivalentTo(refused);
+        journal.Rows.Where(r => r.Action == RowAction.Fail).Should().OnlyContain(r => r.Issue != null);
+        result.Tables["tags"].Failed.Should().Be(refused.Count);
+    }
+}
