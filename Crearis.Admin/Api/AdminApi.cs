@@ -2,6 +2,7 @@ using Crearis.Admin.Backups;
 using Crearis.Admin.Data;
 using Crearis.Admin.Security;
 using Crearis.Admin.Services;
+using Crearis.Backup.Core.Import;
 
 namespace Crearis.Admin.Api;
 
@@ -56,6 +57,28 @@ public static class AdminApi
                     ? Results.File(System.Text.Encoding.UTF8.GetBytes(run.Result), "application/json", $"crearis-run-{id}.json")
                     : Results.NotFound())
             .RequireAuthorization(Policies.SignedIn);
+
+        // Every row a run added, changed, kept, skipped or refused (its journal), as CSV or JSON, filtered like the
+        // preview. Admins only: the rows are the platform's content, personal data included.
+        endpoints.MapGet("/history/{id:long}/rows.{format}", async (long id, string format, string? table, string? action, string? key,
+                HistoryService history, RunRowsService rows, AuditLog audit, HttpContext http) =>
+            {
+                var kind = format switch { "csv" => RunRowsFormat.Csv, "json" => RunRowsFormat.Json, _ => (RunRowsFormat?)null };
+                RowAction? only = null;
+                if (action is not null)
+                {
+                    if (!RowActions.Vocabulary.TryParse(action, out var parsed))
+                        return Results.BadRequest(new { error = $"action is one of {string.Join(", ", RowActions.Vocabulary.Names)}." });
+                    only = parsed;
+                }
+                if (kind is null) return Results.BadRequest(new { error = "The rows come as rows.csv or rows.json." });
+                if (await history.GetAsync(id) is not { Journal: { } journal }) return Results.NotFound();
+                var name = $"crearis-run-{id}-rows.{format}";
+                await audit.WriteAsync(AuditAction.Download, AuditOutcome.Succeeded, http.User.Identity?.Name, http.Connection.RemoteIpAddress?.ToString(), name);
+                return Results.Stream(output => rows.WriteAsync(journal, new RunRowsFilter(table, only, key), kind.Value, output, http.RequestAborted),
+                    kind == RunRowsFormat.Csv ? "text/csv; charset=utf-8" : "application/json", name);
+            })
+            .RequireAuthorization(Policies.AdminOnly);
 
         var api = endpoints.MapGroup("/api").DisableAntiforgery();
         api.MapBackupsApi();

@@ -215,7 +215,7 @@ public sealed class BackupJobService(
         Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
         // Web jobs never wait for another import: they are refused at once, naming who holds the database.
         // A cancelled import rolled back inside the engine and comes back as OperationCanceledException.
-        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File) { Keys = storage.Keys }, ActorOf(job), Progress(job), ct);
+        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File) { Keys = storage.Keys, KeepJournal = true }, ActorOf(job), Progress(job), ct);
         if (done.IsBusy)
         {
             await FinishAsync(job, JobStatus.Failed, done.Result.Errors[0].Message, null, done.Result, null);

@@ -10,10 +10,11 @@ namespace Crearis.Admin.Backups;
 public static class RunRecorder
 {
     public static async Task<BackupRun> RecordImportAsync(string adminConnection, string startedBy, DateTimeOffset startedAt,
-        string file, ImportOptions options, ImportResult result, CancellationToken ct = default)
+        string file, ImportOptions options, ImportResult result, CancellationToken ct = default, Guid? journal = null)
     {
         var run = new BackupRun
         {
+            Journal = journal,
             Kind = JobKinds.OfImport(options.DryRun),
             StartedBy = startedBy,
             StartedAt = startedAt,
@@ -40,7 +41,9 @@ public static class RunRecorder
             WarningCount = result.Warnings.Count,
             Result = ResultJson.Import(result),
         };
-        return await SaveAsync(adminConnection, run, ct);
+        var saved = await SaveAsync(adminConnection, run, ct);
+        if (journal is not null) await RunJournal.PruneAsync(adminConnection, ct);
+        return saved;
     }
 
     public static async Task<BackupRun> RecordExportAsync(string adminConnection, string startedBy, DateTimeOffset startedAt,

@@ -17,6 +17,7 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<ConflictDecision> ConflictDecisions => Set<ConflictDecision>();
+    public DbSet<RunRow> RunRows => Set<RunRow>();
 
     /// <remarks>
     /// Job kinds, job statuses and audit actions are enums in the code and their names in the columns (the same strings
@@ -84,6 +85,17 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             decision.Property(d => d.Take).HasMaxLength(10).HasConversion(t => ConflictTakes.ToName(t), s => ConflictTakes.Parse(s));
             decision.Property(d => d.DecidedBy).HasMaxLength(256);
             decision.HasIndex(d => new { d.File, d.Table, d.Key, d.Column }).IsUnique();
+        });
+        builder.Entity<RunRow>(row =>
+        {
+            row.ToTable("run_rows");
+            row.Property(r => r.Table).HasMaxLength(63);
+            row.Property(r => r.Action).HasMaxLength(10).HasConversion(a => RowActions.ToName(a), s => RowActions.Parse(s));
+            // json, not jsonb: an insert's values keep the table's column order.
+            row.Property(r => r.Detail).HasColumnType("json");
+            row.Property(r => r.Issue).HasMaxLength(40);
+            // The preview's pages: one journal, one table, one action, in the backup's order.
+            row.HasIndex(r => new { r.Journal, r.Table, r.Action, r.Line });
         });
     }
 }

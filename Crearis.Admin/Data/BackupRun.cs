@@ -32,6 +32,9 @@ public class BackupRun
     public int ErrorCount { get; set; }
     public int WarningCount { get; set; }
 
+    /// <summary>The run's row journal (<see cref="RunRow"/>), when one was kept: every row it added, changed, kept, skipped or refused.</summary>
+    public Guid? Journal { get; set; }
+
     /// <summary>The full result (per-table counts, errors, warnings) as JSON, for the details page and download.</summary>
     public string Result { get; set; } = "{}";
 }

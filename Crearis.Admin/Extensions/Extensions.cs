@@ -87,6 +87,7 @@ public static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BackupJobService>());
         builder.Services.AddScoped<CurrentUser>();
         builder.Services.AddSingleton<HistoryService>();
+        builder.Services.AddSingleton<RunRowsService>();
         builder.Services.AddSingleton<AuditService>();
         builder.Services.AddScoped<ConflictDecisions>();
         builder.Services.AddScoped<ContentSearch>();

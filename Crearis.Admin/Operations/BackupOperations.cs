@@ -25,6 +25,12 @@ public sealed record ImportRequest(string Path, ImportOptions Options, string? N
 
     /// <summary>What opens an encrypted backup (an age identity or a passphrase); never recorded.</summary>
     public BackupKeys? Keys { get; init; }
+
+    /// <summary>
+    /// Keep the run's row journal (every row added, changed, kept, skipped or refused) with its history entry, for the
+    /// preview pages and downloads. The web jobs keep one; scripts need not pay for it.
+    /// </summary>
+    public bool KeepJournal { get; init; }
 }
 
 /// <summary>What an export did; <see cref="RunId"/> is its history entry (null when the history could not be written).</summary>
@@ -88,7 +94,15 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
             return new ImportOperationResult(ImportResult.Refused(options, null, [issue]), null, null, holder);
         }
 
-        var result = await BackupImporter.ImportFileAsync(ContentConnection, request.Path, options, progress: progress, ct: ct, keys: request.Keys);
+        RunJournal? journal = null;
+        if (request.KeepJournal)
+        {
+            // The journal is written while the import runs, into the admin schema: it must exist before.
+            await EnsureAdminSchemaAsync();
+            journal = new RunJournal(AdminConnection);
+        }
+        var result = await BackupImporter.ImportFileAsync(ContentConnection, request.Path, options, progress: progress, ct: ct, keys: request.Keys,
+            journal: journal);
         if (ct.IsCancellationRequested)
         {
             // The engine rolled the transaction back; the caller says "cancelled".
@@ -96,7 +110,7 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
             throw new OperationCanceledException(ct);
         }
         var (runId, historyError) = await RecordAsync(() =>
-            RunRecorder.RecordImportAsync(AdminConnection, actor.Name, started, name, options, result, CancellationToken.None));
+            RunRecorder.RecordImportAsync(AdminConnection, actor.Name, started, name, options, result, CancellationToken.None, journal?.Id));
         await AuditAsync(action, AuditOutcome.Of(result.Outcome), actor, name, null);
         return new ImportOperationResult(result, runId, historyError, null);
     }

@@ -16,4 +16,11 @@ public sealed class DatabaseInfoService(IConfiguration configuration, IServicePr
         var embedded = services.GetService<EmbeddedDatabase>();
         return new DatabaseInfo(summary, embedded is not null, embedded?.Cluster.DataDirectory);
     }
+
+    /// <summary>The content database as a confirmation names it: "crearis on 127.0.0.1:5432" (from the settings, no round trip).</summary>
+    public string TargetName()
+    {
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(configuration.GetConnectionString(AppConfiguration.CrearisConnection));
+        return $"{connection.Database} on {connection.Host}:{connection.Port}";
+    }
 }

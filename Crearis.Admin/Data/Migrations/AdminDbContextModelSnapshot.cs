@@ -271,6 +271,9 @@ namespace Crearis.Admin.Data.Migrations
                     b.Property<long>("Inserted")
                         .HasColumnType("bigint");
 
+                    b.Property<Guid?>("Journal")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -374,6 +377,48 @@ namespace Crearis.Admin.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("conflict_decisions", "crearis_admin");
+                });
+
+            modelBuilder.Entity("Crearis.Admin.Data.RunRow", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("Detail")
+                        .HasColumnType("json");
+
+                    b.Property<string>("Issue")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<Guid>("Journal")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("Line")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Table")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Journal", "Table", "Action", "Line");
+
+                    b.ToTable("run_rows", "crearis_admin");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

@@ -18,6 +18,7 @@ public partial class ImportPage
     private string? _refusal;
     private ConflictStrictness _strictness = ConflictStrictness.Cell;
     private bool _applyDeletes;
+    private BackupRun? _run;
 
     protected override async Task OnInitializedAsync()
     {
@@ -56,7 +57,7 @@ public partial class ImportPage
     {
         if (Backup is null || _job?.ImportResult is not { } preview) return;
         var confirmed = await Dialogs.ShowMessageBoxAsync(
-            mode.Label(), Confirmation(mode, preview), yesText: mode.Label(), cancelText: "Cancel");
+            $"{mode.Label()} into {Database.TargetName()}", Confirmation(mode, preview, Database.TargetName()), yesText: mode.Label(), cancelText: "Cancel");
         if (confirmed != true) return;
         var (user, isAdmin) = await Current.GetAsync();
         if (!isAdmin)
@@ -70,8 +71,20 @@ public partial class ImportPage
         if (started.JobId is { } id) Follow(id);
     }
 
-    /// <summary>Restates what the dry run found, in the terms of the chosen mode.</summary>
-    private static string Confirmation(ImportMode mode, ImportResult preview)
+    /// <summary>What a button after the dry run will do, in numbers the dry run found.</summary>
+    internal static string ButtonWords(ImportMode mode, ImportResult preview)
+    {
+        var inserted = preview.Tables.Values.Sum(t => t.Inserted);
+        var updated = preview.Tables.Values.Sum(t => t.Updated);
+        var text = mode == ImportMode.Merge
+            ? $"Adds the {inserted:N0} new rows and writes the changed fields of {updated:N0} rows; rows only here stay."
+            : $"Adds the {inserted:N0} new rows only; every row already here is left as it is{(updated > 0 ? $", also the {updated:N0} that differ" : "")}.";
+        // The dry run ran in one mode; the other mode's numbers are what that mode did not check.
+        return preview.Mode == mode ? text : text + $" (The dry run ran as {preview.Mode.Label()}: run one in this mode for its full list.)";
+    }
+
+    /// <summary>Restates what the dry run found, in the terms of the chosen mode, and names the database written to.</summary>
+    private static string Confirmation(ImportMode mode, ImportResult preview, string target)
     {
         var inserted = preview.Tables.Values.Sum(t => t.Inserted);
         var updated = preview.Tables.Values.Sum(t => t.Updated);
@@ -83,16 +96,29 @@ public partial class ImportPage
         var deletions = preview.Tables.Values.Sum(t => t.Deleted);
         if (mode == ImportMode.Merge && deletions > 0) text += $" {deletions:N0} rows the backup's instance deleted will be deleted here.";
         if (preview.Errors.Count > 0) text += $" It reported {preview.Errors.Count} errors: the import will fail and roll back.";
-        return text + " Everything runs in one transaction. Go ahead?";
+        return text + $" It writes into {target}, in one transaction. Go ahead?";
     }
 
     private void Follow(Guid id)
     {
         _subscription?.Dispose();
-        _subscription = Jobs.Subscribe(id, snapshot => _ = InvokeAsync(() =>
+        _subscription = Jobs.Subscribe(id, snapshot => _ = InvokeAsync(async () =>
         {
             _job = snapshot;
             StateHasChanged();
+            // Once the run is in the history, its row journal can be listed.
+            if (!snapshot.IsActive && snapshot.RunId is { } runId && _run?.Id != runId)
+            {
+                try
+                {
+                    _run = await History.GetAsync(runId);
+                }
+                catch (Npgsql.NpgsqlException)
+                {
+                    _refusal = "The admin database did not answer, so the list of rows cannot be shown; the history has the run.";
+                }
+                StateHasChanged();
+            }
         }));
     }
 

@@ -77,6 +77,10 @@ public static class IssueWords
     /// <summary>What happened, in plain words.</summary>
     public static string Title(this BackupIssue issue) => Titles.GetValueOrDefault(issue.Code) ?? "Something went wrong";
 
+    /// <summary>The words for an issue code as stored (its wire name, e.g. in a run's row journal).</summary>
+    public static string TitleOf(string wire) =>
+        Titles.FirstOrDefault(t => t.Key.Wire == wire).Value ?? wire;
+
     /// <summary>What the run was doing when it happened, as a phrase after "while".</summary>
     public static string Doing(BackupPhase phase) => phase switch
     {
