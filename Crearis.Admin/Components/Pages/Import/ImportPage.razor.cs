@@ -77,11 +77,14 @@ public partial class ImportPage
         var inserted = preview.Tables.Values.Sum(t => t.Inserted);
         var updated = preview.Tables.Values.Sum(t => t.Updated);
         var text = mode == ImportMode.Merge
-            ? $"Adds the {inserted:N0} new rows and writes the changed fields of {updated:N0} rows; rows only here stay."
-            : $"Adds the {inserted:N0} new rows only; every row already here is left as it is{(updated > 0 ? $", also the {updated:N0} that differ" : "")}.";
+            ? $"Adds {Rows(inserted, "new row")} and writes the changed fields of {Rows(updated, "row")}; rows only here stay."
+            : $"Adds {Rows(inserted, "new row")} only; every row already here is left as it is{(updated > 0 ? $", also {Rows(updated, "row")} that differ" : "")}.";
         // The dry run ran in one mode; the other mode's numbers are what that mode did not check.
         return preview.Mode == mode ? text : text + $" (The dry run ran as {preview.Mode.Label()}: run one in this mode for its full list.)";
     }
+
+    /// <summary>"1 new row", "12 new rows".</summary>
+    internal static string Rows(long count, string noun) => $"{count:N0} {noun}{(count == 1 ? "" : "s")}";
 
     /// <summary>Restates what the dry run found, in the terms of the chosen mode, and names the database written to.</summary>
     private static string Confirmation(ImportMode mode, ImportResult preview, string target)
@@ -90,11 +93,11 @@ public partial class ImportPage
         var updated = preview.Tables.Values.Sum(t => t.Updated);
         var skipped = preview.Tables.Values.Sum(t => t.Skipped);
         var text = mode == ImportMode.Merge
-            ? $"The dry run found {inserted:N0} new rows to insert and {updated:N0} changed rows to update."
-            : $"The dry run found {inserted:N0} new rows to insert; {updated:N0} changed rows will be left as they are.";
-        if (skipped > 0) text += $" {skipped:N0} rows would be skipped (see the warnings).";
+            ? $"The dry run found {Rows(inserted, "new row")} to insert and {Rows(updated, "changed row")} to update."
+            : $"The dry run found {Rows(inserted, "new row")} to insert; {Rows(updated, "changed row")} will be left as they are.";
+        if (skipped > 0) text += $" {Rows(skipped, "row")} would be skipped (see the warnings).";
         var deletions = preview.Tables.Values.Sum(t => t.Deleted);
-        if (mode == ImportMode.Merge && deletions > 0) text += $" {deletions:N0} rows the backup's instance deleted will be deleted here.";
+        if (mode == ImportMode.Merge && deletions > 0) text += $" {Rows(deletions, "row")} the backup's instance deleted will be deleted here.";
         if (preview.Errors.Count > 0) text += $" It reported {preview.Errors.Count} errors: the import will fail and roll back.";
         return text + $" It writes into {target}, in one transaction. Go ahead?";
     }
