@@ -24,7 +24,7 @@ internal sealed partial class ImportSession
         var diff = JsonObject(compared.Select((c, i) => (c.Name,
             $"CASE WHEN x.{Sql.Ident(c.Name)} IS DISTINCT FROM {newValues[i]} THEN jsonb_build_array(x.{Sql.Ident(c.Name)}::text, ({newValues[i]})::text) END")));
         var limit = journal is null ? $" LIMIT {ImportReport.ExamplesPerTable}" : "";
-        var sql = $"SELECT m.line, {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line{joins} " +
+        var sql = $"SELECT m.line, {KeyText(model, "m")}, jsonb_strip_nulls({diff})::text, {TargetOf(model)} FROM public.{Sql.Ident(name)} x, {Res(name)} v JOIN {Map(name)} m ON m.line = v.line{joins} " +
                   $"JOIN (SELECT c.line FROM {Chg(name)} c ORDER BY c.line{limit}) c ON c.line = m.line " +
                   $"WHERE {rowMatch} ORDER BY m.line";
         var examples = new List<ChangeExample>();
@@ -32,7 +32,7 @@ internal sealed partial class ImportSession
         {
             var (key, changes) = (reader.GetString(1), reader.GetString(2));
             if (examples.Count < ImportReport.ExamplesPerTable) examples.Add(Example(key, changes));
-            return new JournalRow(name, RowAction.Update, reader.GetInt64(0), key, changes, null);
+            return new JournalRow(name, RowAction.Update, reader.GetInt64(0), key, changes, null, reader.GetString(3));
         }, ct);
         if (journal is null) await foreach (var _ in rows) { }
         else await journal.WriteAsync(rows, ct);
@@ -52,12 +52,18 @@ internal sealed partial class ImportSession
         var sql = $"SELECT m.line, {KeyText(model, "m")}, " +
                   $"CASE WHEN m.inserted THEN {(int)RowAction.Insert} WHEN m.failed THEN {(int)RowAction.Fail} " +
                   $"WHEN m.skip IS NOT NULL THEN {(int)RowAction.Skip} ELSE {(int)RowAction.Keep} END, " +
-                  $"CASE WHEN m.inserted THEN ({values})::text END, m.skip " +
+                  $"CASE WHEN m.inserted THEN ({values})::text END, m.skip, CASE WHEN m.inserted THEN {TargetOf(model)} END " +
                   $"FROM {Map(name)} m LEFT JOIN {Res(name)} v ON v.line = m.line " +
                   $"WHERE (m.skip IS NULL OR m.skip <> {Sql.Literal(ContextRow)}) AND (m.inserted OR m.skip IS NOT NULL{kept}) ORDER BY m.line";
         await journal.WriteAsync(ReadJournalAsync(sql, reader => new JournalRow(name, (RowAction)reader.GetInt32(2), reader.GetInt64(0),
-            reader.GetString(1), reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)), ct), ct);
+            reader.GetString(1), reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5)), ct), ct);
     }
+
+    /// <summary>The row in the target (map alias m): its id, or its natural key columns with the target's values.</summary>
+    private static string TargetOf(TableModel model) => model.IdColumn is { } id
+        ? $"jsonb_build_object({Sql.Literal(id)}, m.dst::text)::text"
+        : $"({JsonObject(model.Profile.NaturalKey.Select((k, i) => (k.Column, $"m.k{i}::text")))})::text";
 
     private async IAsyncEnumerable<JournalRow> ReadJournalAsync(string sql, Func<NpgsqlDataReader, JournalRow> row,
         [EnumeratorCancellation] CancellationToken ct)

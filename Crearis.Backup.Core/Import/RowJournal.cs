@@ -22,9 +22,11 @@ public enum RowAction
 /// <summary>
 /// One row's entry in the journal. <see cref="Detail"/> is JSON: for an insert the values written ({column: text}),
 /// for an update each changed field ({column: [before, after]}); <see cref="Issue"/> is the issue code's wire name of a
-/// skipped or failed row.
+/// skipped or failed row. <see cref="Target"/> finds an inserted or updated row in the target, as JSON text values:
+/// its id ({"id": "12"}) where the table has one, otherwise its natural key columns with the target's values — what
+/// <see cref="ImportUndo"/> matches by.
 /// </summary>
-public sealed record JournalRow(string Table, RowAction Action, long Line, string Key, string? Detail, string? Issue);
+public sealed record JournalRow(string Table, RowAction Action, long Line, string Key, string? Detail, string? Issue, string? Target = null);
 
 /// <summary>
 /// Where an import writes, row by row, what it does — the full preview of a dry run, the record of an import. It is

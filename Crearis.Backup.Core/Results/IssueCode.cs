@@ -129,6 +129,11 @@ public readonly record struct IssueCode
     public static readonly IssueCode ScrubNotDifferential = new("SCRUB_NOT_DIFFERENTIAL");
     /// <summary>A scrubbed backup given to a database marked production: refused before anything was written.</summary>
     public static readonly IssueCode ScrubbedIntoProduction = new("SCRUBBED_INTO_PRODUCTION");
+    // Undoing an import.
+    /// <summary>A row the import wrote was changed or deleted since: the undo would overwrite that edit, so nothing was undone.</summary>
+    public static readonly IssueCode UndoChangedSince = new("UNDO_CHANGED_SINCE");
+    /// <summary>The undo cannot be done as asked (rows added since point at a row to remove, no journal, already undone); nothing was undone.</summary>
+    public static readonly IssueCode UndoBlocked = new("UNDO_BLOCKED");
 
 }
 
