@@ -52,6 +52,8 @@ public sealed class BackupJobService(
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
     private readonly ConcurrentDictionary<Guid, LiveJob> _live = new();
     private readonly ConcurrentDictionary<Guid, ImportOptions> _importOptions = new();
+    // Imports an admin started with the safety copy switched off (the default keeps it).
+    private readonly ConcurrentDictionary<Guid, bool> _withoutJournal = new();
     private readonly ConcurrentDictionary<Guid, ExportOptions> _exportOptions = new();
     private readonly List<Action<JobSnapshot>> _watchers = [];
 
@@ -70,7 +72,11 @@ public sealed class BackupJobService(
 
     // ---------------------------------------------------------------- requests (from pages and endpoints)
 
-    public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options, string? ipAddress = null)
+    /// <param name="keepJournal">
+    /// Keep the rows the import changes with its history entry (its safety copy: the preview's rows, and what "Undo this
+    /// import" puts back). A dry run always keeps them: they are its preview.
+    /// </param>
+    public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options, string? ipAddress = null, bool keepJournal = true)
     {
         if (storage.ReadablePathOf(file) is null) return new(null, $"There is no backup named {file}.");
         // A dry run waits in this instance's queue behind a local import; anything the lock of another holder blocks
@@ -81,6 +87,7 @@ public sealed class BackupJobService(
         var job = await CreateAsync(JobKinds.OfImport(options.DryRun), user, file, options.Mode.ToName(), options);
         _live[job.Id].IpAddress = ipAddress;
         _importOptions[job.Id] = options;
+        if (!keepJournal && !options.DryRun) _withoutJournal[job.Id] = true;
         await _queue.Writer.WriteAsync(job.Id);
         return new(job.Id, null);
     }
@@ -215,7 +222,7 @@ public sealed class BackupJobService(
         Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
         // Web jobs never wait for another import: they are refused at once, naming who holds the database.
         // A cancelled import rolled back inside the engine and comes back as OperationCanceledException.
-        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File) { Keys = storage.Keys, KeepJournal = true }, ActorOf(job), Progress(job), ct);
+        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File) { Keys = storage.Keys, KeepJournal = !_withoutJournal.ContainsKey(job.Snapshot.Id) }, ActorOf(job), Progress(job), ct);
         if (done.IsBusy)
         {
             await FinishAsync(job, JobStatus.Failed, done.Result.Errors[0].Message, null, done.Result, null);

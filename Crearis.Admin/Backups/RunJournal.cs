@@ -22,7 +22,7 @@ public sealed class RunJournal(string adminConnection) : IRowJournal
         await using var conn = new NpgsqlConnection(adminConnection);
         await conn.OpenAsync(ct);
         await using var writer = await conn.BeginBinaryImportAsync(
-            $"COPY {AdminDbContext.Schema}.run_rows (\"Journal\", \"Table\", \"Action\", \"Line\", \"Key\", \"Detail\", \"Issue\") FROM STDIN (FORMAT BINARY)", ct);
+            $"COPY {AdminDbContext.Schema}.run_rows (\"Journal\", \"Table\", \"Action\", \"Line\", \"Key\", \"Detail\", \"Issue\", \"Target\") FROM STDIN (FORMAT BINARY)", ct);
         await foreach (var row in rows.WithCancellation(ct))
         {
             await writer.StartRowAsync(ct);
@@ -33,6 +33,7 @@ public sealed class RunJournal(string adminConnection) : IRowJournal
             await writer.WriteAsync(row.Key, NpgsqlDbType.Text, ct);
             await WriteNullableAsync(writer, row.Detail, NpgsqlDbType.Json, ct);
             await WriteNullableAsync(writer, row.Issue, NpgsqlDbType.Varchar, ct);
+            await WriteNullableAsync(writer, row.Target, NpgsqlDbType.Json, ct);
         }
         await writer.CompleteAsync(ct);
     }

@@ -35,6 +35,7 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             run.Property(r => r.StartedBy).HasMaxLength(256);
             run.Property(r => r.Mode).HasMaxLength(20);
             run.Property(r => r.Outcome).HasMaxLength(30);
+            run.Property(r => r.UndoneBy).HasMaxLength(256);
             // json, not jsonb: the documents keep their key order (tables in import order) for people to read.
             run.Property(r => r.Options).HasColumnType("json");
             run.Property(r => r.Result).HasColumnType("json");
@@ -93,6 +94,7 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             row.Property(r => r.Action).HasMaxLength(10).HasConversion(a => RowActions.ToName(a), s => RowActions.Parse(s));
             // json, not jsonb: an insert's values keep the table's column order.
             row.Property(r => r.Detail).HasColumnType("json");
+            row.Property(r => r.Target).HasColumnType("json");
             row.Property(r => r.Issue).HasMaxLength(40);
             // The preview's pages: one journal, one table, one action, in the backup's order.
             row.HasIndex(r => new { r.Journal, r.Table, r.Action, r.Line });

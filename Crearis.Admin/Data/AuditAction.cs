@@ -26,6 +26,9 @@ public enum AuditAction
 
     /// <summary>The content database's instance was marked production or development (production refuses scrubbed copies).</summary>
     InstanceMark,
+
+    /// <summary>An import was undone from its history entry (or the undo was refused).</summary>
+    Undo,
 }
 
 /// <summary>The names of <see cref="AuditAction"/>, stored in <c>audit_events.action</c> and listed in the Audit page's filter.</summary>
@@ -46,7 +49,8 @@ public static class AuditActions
         (AuditAction.TokenUse, "token-use"),
         (AuditAction.ConflictDecide, "conflict-decide"),
         (AuditAction.ConflictMerge, "conflict-merge"),
-        (AuditAction.InstanceMark, "instance-mark"));
+        (AuditAction.InstanceMark, "instance-mark"),
+        (AuditAction.Undo, "undo"));
 
     public static string ToName(this AuditAction action) => Vocabulary.Name(action);
 

@@ -35,6 +35,12 @@ public class BackupRun
     /// <summary>The run's row journal (<see cref="RunRow"/>), when one was kept: every row it added, changed, kept, skipped or refused.</summary>
     public Guid? Journal { get; set; }
 
+    /// <summary>When the import was undone ("Undo this import" on its history page); null while it stands.</summary>
+    public DateTimeOffset? UndoneAt { get; set; }
+
+    /// <summary>Who undid it.</summary>
+    public string? UndoneBy { get; set; }
+
     /// <summary>The full result (per-table counts, errors, warnings) as JSON, for the details page and download.</summary>
     public string Result { get; set; } = "{}";
 }

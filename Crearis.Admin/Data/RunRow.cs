@@ -29,6 +29,9 @@ public sealed class RunRow
 
     /// <summary>The issue code (wire name) of a skipped or failed row.</summary>
     public string? Issue { get; set; }
+
+    /// <summary>JSON: where an added or changed row is in the target (its id, or its key columns) — what an undo matches by.</summary>
+    public string? Target { get; set; }
 }
 
 /// <summary>The names of <see cref="RowAction"/> in the database, the API and the downloads, and their words on the pages.</summary>

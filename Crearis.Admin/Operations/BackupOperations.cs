@@ -115,6 +115,81 @@ public sealed class BackupOperations(IConfiguration configuration, AuditLog audi
         return new ImportOperationResult(result, runId, historyError, null);
     }
 
+    /// <summary>
+    /// Undoes an import from its history entry: under the import lock, from the run's journal, in one transaction
+    /// (<see cref="ImportUndo"/>). Refused with a typed issue when the run is no import that wrote rows, kept no journal,
+    /// was undone already, deleted rows (a journal holds no deleted rows to put back) or when rows changed since.
+    /// </summary>
+    public async Task<UndoResult> UndoAsync(long runId, Actor actor, CancellationToken ct)
+    {
+        await EnsureAdminSchemaAsync();
+        var options = new DbContextOptionsBuilder<AdminDbContext>().UseAdminDatabase(AdminConnection).Options;
+        await using var db = new AdminDbContext(options);
+        var run = await db.BackupRuns.FirstOrDefaultAsync(r => r.Id == runId, ct);
+        var target = $"run {runId}" + (run is null ? "" : $" ({run.File})");
+        if (UndoRefusal(run) is { } why)
+        {
+            await AuditAsync(AuditAction.Undo, AuditOutcome.Failed, actor, target, why.Message);
+            return new UndoResult(UndoOutcome.Refused, new Dictionary<string, UndoCounts>(), [why], TimeSpan.Zero);
+        }
+        await using var importLock = await ImportLock.AcquireAsync(ContentConnection, actor, target, TimeSpan.Zero, null, ct);
+        if (!importLock.Acquired)
+        {
+            var busy = BackupIssue.Error(IssueCode.ImportRunning, $"An import into this database is running, {importLock.HeldBy!.Describe()}. Nothing was undone.",
+                "Wait for it to finish and undo again.");
+            await AuditAsync(AuditAction.Undo, AuditOutcome.Busy, actor, target, busy.Message);
+            return new UndoResult(UndoOutcome.Refused, new Dictionary<string, UndoCounts>(), [busy], TimeSpan.Zero);
+        }
+        var result = await ImportUndo.UndoAsync(ContentConnection, JournalOf(run!.Journal!.Value, ct), ct: ct);
+        if (result.Succeeded)
+        {
+            run.UndoneAt = DateTimeOffset.UtcNow;
+            run.UndoneBy = actor.Name;
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        await AuditAsync(AuditAction.Undo, result.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Failed, actor, target,
+            result.Succeeded ? null : string.Join(" ", result.Errors.Take(3).Select(e => e.Message)));
+        return result;
+    }
+
+    /// <summary>Why a run cannot be undone, or null when it can.</summary>
+    public static BackupIssue? UndoRefusal(BackupRun? run)
+    {
+        string? why = run switch
+        {
+            null => "There is no such run in the history.",
+            { Kind: not JobKind.Import } => "Only an import can be undone; this run wrote nothing.",
+            { Outcome: not (nameof(ImportOutcome.Applied) or nameof(ImportOutcome.AppliedWithSkips)) } => "This import wrote nothing (it was rolled back), so there is nothing to undo.",
+            { UndoneAt: { } at } => $"This import was undone already, by {run.UndoneBy} at {at:yyyy-MM-dd HH:mm} UTC.",
+            { Journal: null } => "This import kept no record of the rows it changed (the safety copy was off, it ran from the command line, or the history let it go).",
+            _ when RunDeletedRows(run) => "This import deleted rows, which its record cannot put back.",
+            _ => null,
+        };
+        return why is null ? null : BackupIssue.Error(IssueCode.UndoBlocked, why + " Nothing was undone.", "Restore a backup made before the import instead, or undo by hand.");
+    }
+
+    private static bool RunDeletedRows(BackupRun run)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(run.Result);
+        return doc.RootElement.TryGetProperty("tables", out var tables) && tables.ValueKind == System.Text.Json.JsonValueKind.Object &&
+               tables.EnumerateObject().Any(t => t.Value.TryGetProperty("deleted", out var d) && d.ValueKind == System.Text.Json.JsonValueKind.Number && d.GetInt64() > 0);
+    }
+
+    /// <summary>The run's journal rows of inserts and updates, streamed from the admin database.</summary>
+    private async IAsyncEnumerable<JournalRow> JournalOf(Guid journal, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(AdminConnection);
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT \"Table\", \"Action\", \"Line\", \"Key\", \"Detail\"::text, \"Target\"::text FROM {AdminDbContext.Schema}.run_rows " +
+            "WHERE \"Journal\" = @journal AND \"Action\" IN ('insert', 'update')", conn);
+        cmd.Parameters.AddWithValue("journal", journal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            yield return new JournalRow(reader.GetString(0), RowActions.Parse(reader.GetString(1)), reader.GetInt64(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), null, reader.IsDBNull(5) ? null : reader.GetString(5));
+    }
+
     /// <summary>The content database's instance id and its production/development mark.</summary>
     public Task<InstanceInfo> InstanceAsync(CancellationToken ct) => InstanceMarks.ReadAsync(ContentConnection, ct);
 

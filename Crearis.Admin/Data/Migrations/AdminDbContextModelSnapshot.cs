@@ -313,6 +313,13 @@ namespace Crearis.Admin.Data.Migrations
                     b.Property<long>("Unchanged")
                         .HasColumnType("bigint");
 
+                    b.Property<DateTimeOffset?>("UndoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UndoneBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<long>("Updated")
                         .HasColumnType("bigint");
 
@@ -413,6 +420,9 @@ namespace Crearis.Admin.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(63)
                         .HasColumnType("character varying(63)");
+
+                    b.Property<string>("Target")
+                        .HasColumnType("json");
 
                     b.HasKey("Id");
 

@@ -23,6 +23,7 @@ public static class AuditWords
         AuditAction.ConflictDecide => "Conflicts decided",
         AuditAction.ConflictMerge => "Merge with decisions",
         AuditAction.InstanceMark => "Instance marked",
+        AuditAction.Undo => "Import undone",
         _ => action.ToName(),
     };
 

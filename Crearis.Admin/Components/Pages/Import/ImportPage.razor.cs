@@ -19,6 +19,7 @@ public partial class ImportPage
     private ConflictStrictness _strictness = ConflictStrictness.Cell;
     private bool _applyDeletes;
     private BackupRun? _run;
+    private bool _safetyCopy = true;
 
     protected override async Task OnInitializedAsync()
     {
@@ -57,7 +58,9 @@ public partial class ImportPage
     {
         if (Backup is null || _job?.ImportResult is not { } preview) return;
         var confirmed = await Dialogs.ShowMessageBoxAsync(
-            $"{mode.Label()} into {Database.TargetName()}", Confirmation(mode, preview, Database.TargetName()), yesText: mode.Label(), cancelText: "Cancel");
+            $"{mode.Label()} into {Database.TargetName()}", Confirmation(mode, preview, Database.TargetName()) + (_safetyCopy
+                ? " A safety copy of the rows it changes is kept: it can be undone from its history entry."
+                : " No safety copy is kept: it cannot be undone from the history."), yesText: mode.Label(), cancelText: "Cancel");
         if (confirmed != true) return;
         var (user, isAdmin) = await Current.GetAsync();
         if (!isAdmin)
@@ -66,7 +69,7 @@ public partial class ImportPage
             return;
         }
         var options = mode == ImportMode.Merge ? new ImportOptions(mode, Conflicts: _strictness, ApplyDeletes: _applyDeletes) : new ImportOptions(mode);
-        var started = await Jobs.StartImportAsync(user, Backup, options);
+        var started = await Jobs.StartImportAsync(user, Backup, options, keepJournal: _safetyCopy);
         _refusal = started.Refusal;
         if (started.JobId is { } id) Follow(id);
     }

@@ -38,6 +38,8 @@ public static class IssueWords
         [IssueCode.NotNullViolation] = "A required value is missing",
         [IssueCode.NotTarGz] = "The file is not a .tar.gz archive",
         [IssueCode.OutputFolderMissing] = "The folder to write to does not exist",
+        [IssueCode.UndoChangedSince] = "A row was changed since the import",
+        [IssueCode.UndoBlocked] = "The import cannot be undone",
         [IssueCode.RefNotInFile] = "A link points at a row the backup cannot name",
         [IssueCode.RefUnresolved] = "A link points at a row that is neither in the backup nor here",
         [IssueCode.RefUnresolvedNulled] = "A link that points nowhere was left empty",

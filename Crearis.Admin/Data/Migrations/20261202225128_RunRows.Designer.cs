@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Crearis.Admin.Data.Migrations
 {
     [DbContext(typeof(AdminDbContext))]
-    [Migration("20261202221612_RunRows")]
+    [Migration("20261202225128_RunRows")]
     partial class RunRows
     {
         /// <inheritdoc />
@@ -316,6 +316,13 @@ namespace Crearis.Admin.Data.Migrations
                     b.Property<long>("Unchanged")
                         .HasColumnType("bigint");
 
+                    b.Property<DateTimeOffset?>("UndoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UndoneBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<long>("Updated")
                         .HasColumnType("bigint");
 
@@ -416,6 +423,9 @@ namespace Crearis.Admin.Data.Migrations
                         .IsRequired()
                         .HasMaxLength(63)
                         .HasColumnType("character varying(63)");
+
+                    b.Property<string>("Target")
+                        .HasColumnType("json");
 
                     b.HasKey("Id");
 

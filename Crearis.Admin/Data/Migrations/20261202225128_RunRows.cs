@@ -19,6 +19,21 @@ namespace Crearis.Admin.Data.Migrations
                 type: "uuid",
                 nullable: true);
 
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "UndoneAt",
+                schema: "crearis_admin",
+                table: "backup_runs",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "UndoneBy",
+                schema: "crearis_admin",
+                table: "backup_runs",
+                type: "character varying(256)",
+                maxLength: 256,
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "run_rows",
                 schema: "crearis_admin",
@@ -32,7 +47,8 @@ namespace Crearis.Admin.Data.Migrations
                     Line = table.Column<long>(type: "bigint", nullable: false),
                     Key = table.Column<string>(type: "text", nullable: false),
                     Detail = table.Column<string>(type: "json", nullable: true),
-                    Issue = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true)
+                    Issue = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: true),
+                    Target = table.Column<string>(type: "json", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -55,6 +71,16 @@ namespace Crearis.Admin.Data.Migrations
 
             migrationBuilder.DropColumn(
                 name: "Journal",
+                schema: "crearis_admin",
+                table: "backup_runs");
+
+            migrationBuilder.DropColumn(
+                name: "UndoneAt",
+                schema: "crearis_admin",
+                table: "backup_runs");
+
+            migrationBuilder.DropColumn(
+                name: "UndoneBy",
                 schema: "crearis_admin",
                 table: "backup_runs");
         }
