@@ -92,4 +92,40 @@ public sealed class RowPreviewBrowserTests(CrearisDatabaseFixture database) : IC
         (await page.EvaluateAsync<int>("document.documentElement.scrollWidth")).Should().BeLessThanOrEqualTo(width, "the preview fits the screen");
         (await ScalarAsync(database.ConnectionString, "SELECT count(*) FROM tags WHERE name LIKE 'preview-tag%'")).Should().Be(0L, "nothing was written");
     }
+
+    [Theory]
+    [InlineData(1440, 900, "1440")]
+    [InlineData(390, 844, "390")]
+    public async Task A_merge_kept_with_its_safety_copy_is_undone_from_its_history_page_and_a_second_undo_is_refused(int width, int height, string size)
+    {
+        // Any update of a user makes the platform's triggers recompute its instructor's regio (derived: the undo, like the
+        // import, leaves it to them); settled first, the comparison is of what the rows hold.
+        await ExecuteAsync(database.ConnectionString, $"UPDATE users SET username = username WHERE sysmail = '{_sysmail}'");
+        var before = await SnapshotAsync(database.ConnectionString, sequences: false);
+        var context = await _session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
+        await _session.SignInAsync(page);
+        await page.GotoAsync(_session.BaseUrl + "/import?backup=" + Backup);
+        await page.WaitForSelectorAsync("[data-testid=dry-run]:enabled");
+        await page.ClickAsync("[data-testid=dry-run]");
+        await page.WaitForSelectorAsync("[data-testid=merge-changes]", new() { Timeout = 120_000 });
+        (await page.Locator("[data-testid=safety-copy]").Locator("xpath=descendant-or-self::input").First.IsCheckedAsync()).Should().BeTrue("the safety copy is ticked by default");
+        await page.ClickAsync("[data-testid=merge-changes]");
+        await page.ClickAsync(".mud-dialog button:has-text('Merge Changes')");
+        await page.WaitForSelectorAsync("[data-testid=job-outcome] >> text=Applied", new() { Timeout = 120_000 });
+        (await ScalarAsync(database.ConnectionString, "SELECT count(*) FROM tags WHERE name LIKE 'preview-tag%'")).Should().Be(2L);
+
+        await page.ClickAsync("[data-testid=history-link]");
+        await page.WaitForSelectorAsync("[data-testid=undo]");
+        await BrowserSession.ScreenshotAsync(page, $"69-undo-offered-{size}.png");
+        await page.ClickAsync("[data-testid=undo]");
+        await page.ClickAsync(".mud-dialog button:has-text('Undo this import')");
+        await page.WaitForSelectorAsync("[data-testid=undone]");
+        await BrowserSession.ScreenshotAsync(page, $"69-undone-{size}.png");
+
+        (await SnapshotAsync(database.ConnectionString, sequences: false)).Should().Be(before, "the database holds again what it held before the merge");
+        (await page.Locator("[data-testid=undo]").CountAsync()).Should().Be(0, "an import is undone once");
+        (await page.EvaluateAsync<int>("document.documentElement.scrollWidth")).Should().BeLessThanOrEqualTo(width);
+    }
 }
