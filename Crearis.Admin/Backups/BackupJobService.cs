@@ -53,6 +53,8 @@ public sealed class BackupJobService(
     private readonly ConcurrentDictionary<Guid, LiveJob> _live = new();
     private readonly ConcurrentDictionary<Guid, ImportOptions> _importOptions = new();
     private readonly ConcurrentDictionary<Guid, ExportOptions> _exportOptions = new();
+    // Typed passphrases of queued imports, in memory only (see StartImportAsync); each is dropped when its job starts.
+    private readonly ConcurrentDictionary<Guid, string> _passphrases = new();
     private readonly List<Action<JobSnapshot>> _watchers = [];
 
     private string ContentConnection => operations.ContentConnection;
@@ -70,7 +72,12 @@ public sealed class BackupJobService(
 
     // ---------------------------------------------------------------- requests (from pages and endpoints)
 
-    public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options, string? ipAddress = null)
+    /// <param name="passphrase">
+    /// Opens a passphrase-encrypted backup the configured keys do not: kept in memory for this job only and handed to
+    /// the engine with the app's keys; never stored with the job, in the history, the audit trail or a log.
+    /// </param>
+    public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options, string? ipAddress = null,
+        string? passphrase = null)
     {
         if (storage.ReadablePathOf(file) is null) return new(null, $"There is no backup named {file}.");
         // A dry run waits in this instance's queue behind a local import; anything the lock of another holder blocks
@@ -81,6 +88,7 @@ public sealed class BackupJobService(
         var job = await CreateAsync(JobKinds.OfImport(options.DryRun), user, file, options.Mode.ToName(), options);
         _live[job.Id].IpAddress = ipAddress;
         _importOptions[job.Id] = options;
+        if (!string.IsNullOrEmpty(passphrase)) _passphrases[job.Id] = passphrase;
         await _queue.Writer.WriteAsync(job.Id);
         return new(job.Id, null);
     }
@@ -215,7 +223,8 @@ public sealed class BackupJobService(
         Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
         // Web jobs never wait for another import: they are refused at once, naming who holds the database.
         // A cancelled import rolled back inside the engine and comes back as OperationCanceledException.
-        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File) { Keys = storage.Keys }, ActorOf(job), Progress(job), ct);
+        _passphrases.TryRemove(job.Snapshot.Id, out var passphrase);
+        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File) { Keys = storage.KeysWith(passphrase) }, ActorOf(job), Progress(job), ct);
         if (done.IsBusy)
         {
             await FinishAsync(job, JobStatus.Failed, done.Result.Errors[0].Message, null, done.Result, null);
