@@ -37,8 +37,8 @@ public sealed class ImportOptionsPanelTests(CrearisDatabaseFixture database) : C
     {
         var panel = Render(new ImportChoices { Mode = ImportMode.NewOnly, Tables = ["events"] });
 
-        panel.WaitForAssertion(() => panel.Find("[data-testid=dependency-need][data-table=events]").TextContent
-            .Should().Contain("events needs").And.Contain("projects").And.Contain("not selected"));
+        panel.WaitForAssertion(() => panel.Find("[data-testid=dependency-need][data-tables~=events]").TextContent
+            .Should().Contain("events").And.Contain("projects").And.Contain("not selected"));
         panel.Find("[data-testid=dependency-message]").TextContent.Should().Contain("Also bring the tables they need");
 
         await ExpandMoreOptionsAsync(panel);
@@ -63,7 +63,7 @@ public sealed class ImportOptionsPanelTests(CrearisDatabaseFixture database) : C
 
         _latest.Exclude.Should().Equal("projects");
         _latest.Tables.Should().BeEmpty();
-        panel.WaitForAssertion(() => panel.Find("[data-testid=dependency-need][data-table=events]").TextContent
+        panel.WaitForAssertion(() => panel.Find("[data-testid=dependency-need][data-tables~=events]").TextContent
             .Should().Contain("projects"));
         panel.Find("[data-testid=more-options]").TextContent.Should().Contain("all tables but 1");
     }
