@@ -82,6 +82,20 @@ public sealed class ImportOptionsBrowserTests(CrearisDatabaseFixture database) :
     public async Task A_passphrase_encrypted_backup_opens_with_its_passphrase_and_a_wrong_one_is_said_plainly(int width, int height, string size)
     {
         var page = await SignedInPageAsync(width, height);
+        try
+        {
+            await OpensWithItsPassphraseAsync(page, size);
+        }
+        catch (TimeoutException)
+        {
+            // What the page showed when a step waited in vain (once, on a busy machine, Open stayed disabled).
+            await BrowserSession.ScreenshotAsync(page, $"99-import-passphrase-timed-out-{size}.png");
+            throw;
+        }
+    }
+
+    private async Task OpensWithItsPassphraseAsync(IPage page, string size)
+    {
         await page.GotoAsync(_session.BaseUrl + "/import?backup=" + Locked);
         await page.WaitForSelectorAsync("[data-testid=passphrase-prompt]");
         (await page.IsDisabledAsync("[data-testid=dry-run]")).Should().BeTrue("the backup is not open yet");

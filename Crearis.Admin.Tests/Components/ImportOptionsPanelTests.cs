@@ -17,7 +17,7 @@ public sealed class ImportOptionsPanelTests(CrearisDatabaseFixture database) : C
 
     private ImportChoices _latest = new();
 
-    private IRenderedComponent<ImportOptionsPanel> Render(ImportChoices choices)
+    private IRenderedComponent<ImportOptionsPanel> Render(ImportChoices choices, IReadOnlyList<string>? backupTables = null)
     {
         AppServices.AddBackupServices(Services, database.ConnectionString);
         _latest = choices;
@@ -25,7 +25,7 @@ public sealed class ImportOptionsPanelTests(CrearisDatabaseFixture database) : C
         var panel = Render<ImportOptionsPanel>(p => p
             .Add(x => x.Choices, choices)
             .Add(x => x.ChoicesChanged, (ImportChoices next) => _latest = next)
-            .Add(x => x.BackupTables, AllTables));
+            .Add(x => x.BackupTables, backupTables ?? AllTables));
         return panel;
     }
 
@@ -66,6 +66,17 @@ public sealed class ImportOptionsPanelTests(CrearisDatabaseFixture database) : C
         panel.WaitForAssertion(() => panel.Find("[data-testid=dependency-need][data-tables~=events]").TextContent
             .Should().Contain("projects"));
         panel.Find("[data-testid=more-options]").TextContent.Should().Contain("all tables but 1");
+    }
+
+    [Fact]
+    public void A_backup_without_the_tables_its_tables_need_is_said_to_be_refused_before_the_run()
+    {
+        // A backup exported with --tables events: the import would be refused with DEPENDENCY_MISSING.
+        var panel = Render(new ImportChoices(), backupTables: ["events"]);
+
+        panel.WaitForAssertion(() => panel.Find("[data-testid=dependency-refused][data-table=events]").TextContent
+            .Should().Contain("events needs").And.Contain("projects").And.Contain("which this backup does not hold").And.Contain("refused"));
+        panel.FindAll("[data-testid=dependency-message]").Should().BeEmpty("nothing the backup holds is left out");
     }
 
     [Fact]

@@ -219,11 +219,12 @@ public sealed class BackupJobService(
     private async Task RunImportAsync(LiveJob job, CancellationToken ct)
     {
         var options = _importOptions[job.Snapshot.Id];
+        // Taken out first, so no way out of this job leaves the passphrase behind.
+        _passphrases.TryRemove(job.Snapshot.Id, out var passphrase);
         var path = storage.ReadablePathOf(job.Snapshot.File) ?? throw new FileNotFoundException($"The backup {job.Snapshot.File} is gone.");
         Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
         // Web jobs never wait for another import: they are refused at once, naming who holds the database.
         // A cancelled import rolled back inside the engine and comes back as OperationCanceledException.
-        _passphrases.TryRemove(job.Snapshot.Id, out var passphrase);
         var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File) { Keys = storage.KeysWith(passphrase) }, ActorOf(job), Progress(job), ct);
         if (done.IsBusy)
         {
