@@ -55,6 +55,8 @@ public sealed class BackupJobService(
     // Imports an admin started with the safety copy switched off (the default keeps it).
     private readonly ConcurrentDictionary<Guid, bool> _withoutJournal = new();
     private readonly ConcurrentDictionary<Guid, ExportOptions> _exportOptions = new();
+    // Typed passphrases of queued imports, in memory only (see StartImportAsync); each is dropped when its job starts.
+    private readonly ConcurrentDictionary<Guid, string> _passphrases = new();
     private readonly List<Action<JobSnapshot>> _watchers = [];
 
     private string ContentConnection => operations.ContentConnection;
@@ -72,11 +74,16 @@ public sealed class BackupJobService(
 
     // ---------------------------------------------------------------- requests (from pages and endpoints)
 
+    /// <param name="passphrase">
+    /// Opens a passphrase-encrypted backup the configured keys do not: kept in memory for this job only and handed to
+    /// the engine with the app's keys; never stored with the job, in the history, the audit trail or a log.
+    /// </param>
     /// <param name="keepJournal">
     /// Keep the rows the import changes with its history entry (its safety copy: the preview's rows, and what "Undo this
     /// import" puts back). A dry run always keeps them: they are its preview.
     /// </param>
-    public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options, string? ipAddress = null, bool keepJournal = true)
+    public async Task<JobRequestResult> StartImportAsync(string user, string file, ImportOptions options, string? ipAddress = null,
+        string? passphrase = null, bool keepJournal = true)
     {
         if (storage.ReadablePathOf(file) is null) return new(null, $"There is no backup named {file}.");
         // A dry run waits in this instance's queue behind a local import; anything the lock of another holder blocks
@@ -88,6 +95,7 @@ public sealed class BackupJobService(
         _live[job.Id].IpAddress = ipAddress;
         _importOptions[job.Id] = options;
         if (!keepJournal && !options.DryRun) _withoutJournal[job.Id] = true;
+        if (!string.IsNullOrEmpty(passphrase)) _passphrases[job.Id] = passphrase;
         await _queue.Writer.WriteAsync(job.Id);
         return new(job.Id, null);
     }
@@ -218,11 +226,14 @@ public sealed class BackupJobService(
     private async Task RunImportAsync(LiveJob job, CancellationToken ct)
     {
         var options = _importOptions[job.Snapshot.Id];
+        // Taken out first, so no way out of this job leaves the passphrase behind.
+        _passphrases.TryRemove(job.Snapshot.Id, out var passphrase);
         var path = storage.ReadablePathOf(job.Snapshot.File) ?? throw new FileNotFoundException($"The backup {job.Snapshot.File} is gone.");
         Update(job, job.Snapshot with { Status = JobStatus.Running }, persist: true);
         // Web jobs never wait for another import: they are refused at once, naming who holds the database.
         // A cancelled import rolled back inside the engine and comes back as OperationCanceledException.
-        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File) { Keys = storage.Keys, KeepJournal = !_withoutJournal.ContainsKey(job.Snapshot.Id) }, ActorOf(job), Progress(job), ct);
+        var done = await operations.ImportAsync(new ImportRequest(path, options, job.Snapshot.File)
+            { Keys = storage.KeysWith(passphrase), KeepJournal = !_withoutJournal.TryRemove(job.Snapshot.Id, out _) }, ActorOf(job), Progress(job), ct);
         if (done.IsBusy)
         {
             await FinishAsync(job, JobStatus.Failed, done.Result.Errors[0].Message, null, done.Result, null);

@@ -7,8 +7,9 @@ namespace Crearis.Admin.Backups;
 /// <summary>
 /// The app's keys for encrypted backups, from configuration only (<c>Crearis:Backups:IdentityFile</c> opens
 /// .tar.gz.age files; <c>Crearis:Backups:Recipients</c> makes every export an encrypted one; <c>Crearis:Backups:ScrubKeyFile</c>
-/// or <c>CREARIS_SCRUB_KEY</c> is the key of scrubbed copies). The app never asks a
-/// user for a key or a passphrase, so it keeps none it should not.
+/// or <c>CREARIS_SCRUB_KEY</c> is the key of scrubbed copies). The one key a user gives is the passphrase of an
+/// encrypted backup typed on the Import page: it is combined with these keys for that page's jobs only
+/// (<see cref="BackupStorage.KeysWith"/>) and never kept.
 /// </summary>
 public sealed class BackupKeyring : IDisposable
 {

@@ -157,6 +157,34 @@ public sealed partial class BackupStorage
     /// <summary>What opens encrypted backups here (the configured identity), or null.</summary>
     public Crearis.Backup.Core.Encryption.BackupKeys? Keys => _keyring?.Keys;
 
+    /// <summary>
+    /// The configured keys with a passphrase an admin typed for one file (the CLI combines its --identity and
+    /// --passphrase-file the same way); null when there is neither.
+    /// </summary>
+    public Crearis.Backup.Core.Encryption.BackupKeys? KeysWith(string? passphrase) =>
+        string.IsNullOrEmpty(passphrase) ? Keys : new Crearis.Backup.Core.Encryption.BackupKeys(Keys?.Identities ?? [], passphrase);
+
+    /// <summary>
+    /// True when the file is encrypted and the configured keys do not open it: the Import page then asks for its
+    /// passphrase. Known once the file was verified.
+    /// </summary>
+    public static bool NeedsKey(BackupFileInfo file) =>
+        file.Verified == false && file.Issues.Any(i => i.Code == IssueCode.KeyRequired || i.Code == IssueCode.KeyMismatch);
+
+    /// <summary>
+    /// Verifies a file with the configured keys and a typed passphrase, as <see cref="GetAsync"/> does with the
+    /// configured keys alone. Never cached: what a passphrase opens is shown only to whoever typed it.
+    /// </summary>
+    public async Task<BackupFileInfo?> GetWithPassphraseAsync(string name, string passphrase, CancellationToken ct = default)
+    {
+        if (ReadablePathOf(name) is not { } path) return null;
+        var file = new FileInfo(path);
+        var result = await Task.Run(() => BackupFiles.VerifyAsync(path, ct, KeysWith(passphrase)), ct);
+        var summary = result.Summary;
+        return new BackupFileInfo(file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero), result.Format,
+            summary?.CreatedAt, summary?.SourceDatabase, summary?.Tables.Sum(t => t.Rows), result.IsValid, result.Issues, summary, result.Manifest);
+    }
+
     /// <summary>The key scrubbed exports are made with (<c>Crearis:Backups:ScrubKeyFile</c> or <c>CREARIS_SCRUB_KEY</c>), or null.</summary>
     public Crearis.Backup.Core.Export.Scrubbing.ScrubKey? ScrubKey => _keyring?.Scrub;
 

@@ -73,6 +73,7 @@ public static class Extensions
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton(sp => new BackupOperations(configuration, sp.GetRequiredService<AuditLog>(),
             sp.GetRequiredService<ILogger<BackupOperations>>()));
+        services.TryAddSingleton<ImportTableCheck>();
         return services;
     }
 

@@ -28,35 +28,16 @@ internal sealed partial class ImportSession
         if (_report.Errors.Count > 0) return null;
         var byName = models.ToDictionary(m => m.Name, StringComparer.Ordinal);
 
-        // Every table a selected table refers to must be selected too, or be in the backup so its rows can be found
-        // in the target by natural key; otherwise its references cannot be translated.
-        while (true)
+        // Every table a selected table refers to must be selected too, or be in the backup (TableSelection.Dependencies).
+        var dependencies = TableSelection.Dependencies(byName, selected, backupTables, options.WithDependencies);
+        selected = dependencies.Selected.ToHashSet(StringComparer.Ordinal);
+        if (dependencies.NotInBackup is { Count: > 0 } notInBackup)
         {
-            var missing = new SortedSet<string>(StringComparer.Ordinal);
-            var addable = new SortedSet<string>(StringComparer.Ordinal);
-            foreach (var name in selected)
-            {
-                foreach (var target in byName[name].References.SelectMany(r => r.TargetTables)
-                             .Concat(byName[name].Profile.NaturalKey.Where(k => k.ReferencedTable is not null).Select(k => k.ReferencedTable!)))
-                {
-                    if (selected.Contains(target) || !byName.ContainsKey(target)) continue;
-                    if (backupTables.Contains(target)) addable.Add(target);
-                    else missing.Add($"{target} (referenced by {name})");
-                }
-            }
-            if (options.WithDependencies && addable.Count > 0)
-            {
-                selected.UnionWith(addable);
-                continue;
-            }
-            if (missing.Count > 0)
-            {
-                _report.Errors.Add(BackupIssue.Error(IssueCode.DependencyMissing,
-                    $"The selected tables refer to tables the backup does not hold: {string.Join(", ", missing)}.",
-                    "Export those tables too (or the whole profile), or leave out the tables that refer to them.", phase: BackupPhase.Validate));
-                return null;
-            }
-            break;
+            var missing = new SortedSet<string>(notInBackup.Select(n => $"{n.Needs} (referenced by {n.Table})"), StringComparer.Ordinal);
+            _report.Errors.Add(BackupIssue.Error(IssueCode.DependencyMissing,
+                $"The selected tables refer to tables the backup does not hold: {string.Join(", ", missing)}.",
+                "Export those tables too (or the whole profile), or leave out the tables that refer to them.", phase: BackupPhase.Validate));
+            return null;
         }
 
         // The backup's columns must still exist with the same types, or their values would be lost or misread.

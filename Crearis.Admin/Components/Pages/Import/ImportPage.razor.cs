@@ -16,10 +16,13 @@ public partial class ImportPage
     private IDisposable? _subscription;
     private bool _loading;
     private string? _refusal;
-    private ConflictStrictness _strictness = ConflictStrictness.Cell;
-    private bool _applyDeletes;
     private BackupRun? _run;
     private bool _safetyCopy = true;
+    private ImportChoices _choices = new();
+    // What the last dry run ran with: the import after it does the same (only the mode is the button's).
+    private ImportChoices? _previewed;
+    // Typed for an encrypted backup the app's key does not open; goes with this page's jobs only, never stored.
+    private string? _passphrase;
 
     protected override async Task OnInitializedAsync()
     {
@@ -38,6 +41,7 @@ public partial class ImportPage
     {
         Backup = name;
         _refusal = null;
+        _passphrase = null;
         if (name is null) return;
         _loading = true;
         _selected = await Storage.GetAsync(name, verify: true);
@@ -45,11 +49,14 @@ public partial class ImportPage
         if (_selected is null) _refusal = $"There is no backup named {name}.";
     }
 
+    private void Opened((BackupFileInfo File, string Passphrase) opened) => (_selected, _passphrase) = opened;
+
     private async Task DryRunAsync()
     {
         if (Backup is null) return;
         var (user, _) = await Current.GetAsync();
-        var started = await Jobs.StartImportAsync(user, Backup, new ImportOptions(ImportMode.Merge, DryRun: true, Conflicts: _strictness, ApplyDeletes: _applyDeletes));
+        _previewed = _choices;
+        var started = await Jobs.StartImportAsync(user, Backup, _choices.ToOptions(dryRun: true), passphrase: _passphrase);
         if (started.JobId is { } id) Follow(id);
         _refusal = started.Refusal;
     }
@@ -68,8 +75,8 @@ public partial class ImportPage
             _refusal = "Only admins may import.";
             return;
         }
-        var options = mode == ImportMode.Merge ? new ImportOptions(mode, Conflicts: _strictness, ApplyDeletes: _applyDeletes) : new ImportOptions(mode);
-        var started = await Jobs.StartImportAsync(user, Backup, options, keepJournal: _safetyCopy);
+        var options = ((_previewed ?? _choices) with { Mode = mode }).ToOptions(dryRun: false);
+        var started = await Jobs.StartImportAsync(user, Backup, options, passphrase: _passphrase, keepJournal: _safetyCopy);
         _refusal = started.Refusal;
         if (started.JobId is { } id) Follow(id);
     }
