@@ -52,10 +52,10 @@ public sealed class ImportProgressBrowserTests(CrearisDatabaseFixture database) 
     public async Task A_running_import_lists_its_phases_and_tables_with_bars_and_elapsed_time_and_every_page_shows_it_in_the_app_bar(
         int width, int height, string size)
     {
-        // Writing three of the tables takes two seconds each (one statement each, rolled back with the rest for the dry
+        // Writing three of the tables takes three seconds each (one statement each, rolled back with the rest for the dry
         // run): time enough to look at the panel and at another page while the job runs.
         await ExecuteAsync(database.ConnectionString, """
-            CREATE FUNCTION test_slow_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$;
+            CREATE FUNCTION test_slow_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$;
             CREATE TRIGGER test_slow_users AFTER INSERT ON users FOR EACH STATEMENT EXECUTE FUNCTION test_slow_write();
             CREATE TRIGGER test_slow_events AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION test_slow_write();
             CREATE TRIGGER test_slow_posts AFTER INSERT ON posts FOR EACH STATEMENT EXECUTE FUNCTION test_slow_write();

@@ -2,6 +2,7 @@ using Crearis.Admin.Backups;
 using Crearis.Admin.Data;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,8 +19,12 @@ public static class AppServices
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         // The app's one registration of the admin database, audit log and backup operations.
-        Crearis.Admin.Extensions.Extensions.AddCrearisOperations(services, new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Crearis"] = adminConnection }).Build());
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Crearis"] = adminConnection }).Build();
+        Crearis.Admin.Extensions.Extensions.AddCrearisOperations(services, configuration);
+        // The Import page names the database it writes to.
+        services.TryAddSingleton<IConfiguration>(configuration);
+        services.TryAddScoped<Crearis.Admin.Services.DatabaseInfoService>();
         services.Configure<BackupStorageOptions>(o =>
         {
             o.Folder = folder;
@@ -29,6 +34,7 @@ public static class AppServices
         services.AddSingleton<BackupStorage>();
         services.AddScoped<ContentSearch>();
         services.AddSingleton<HistoryService>();
+        services.TryAddSingleton<RunRowsService>();
         services.AddSingleton<BackupJobService>();
         services.AddScoped<CurrentUser>();
         return folder;

@@ -25,7 +25,6 @@ public sealed class RowPreviewTests(CrearisDatabaseFixture source) : ComponentTe
         (_, _target) = await TestPostgres.CreateCrearisDatabaseAsync("preview");
         AddAuthorization().SetAuthorized("admin@crearis.test").SetRoles(Roles.Admin);
         AppServices.AddBackupServices(Services, _target);
-        Services.AddSingleton<RunRowsService>();
     }
 
     async Task IAsyncLifetime.DisposeAsync()
