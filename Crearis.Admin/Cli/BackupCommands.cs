@@ -34,6 +34,7 @@ public static class BackupCommands
         backup.Subcommands.Add(Inspect());
         backup.Subcommands.Add(Combine());
         backup.Subcommands.Add(Instance());
+        backup.Subcommands.Add(Undo());
         return backup;
     }
 
@@ -331,13 +332,17 @@ public static class BackupCommands
         {
             if (r.GetValueOrDefault<int>() < 0) r.AddError("--wait must be 0 or more seconds.");
         });
+        var safetyCopy = new Option<bool>("--safety-copy")
+        {
+            Description = "Keep every row the import adds or changes with its history entry, so that `backup undo RUN` can undo it (the pages always keep one).",
+        };
         var identity = IdentityOption();
         var passphraseFile = PassphraseFileOption();
         var json = JsonOption();
         var command = new Command("import", "Import a backup: rows matched by natural keys, all in one transaction.")
         {
             file, connection, mode, dryRun, tables, exclude, withDependencies, continueOnError, conflicts, onConflict, resolutions, applyDeletes,
-            wait, identity, passphraseFile, json,
+            wait, safetyCopy, identity, passphraseFile, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -375,6 +380,7 @@ public static class BackupCommands
             {
                 Keys = keys,
                 OnWaiting = holder => io.Err.WriteLine($"Waiting for another import into this database, {holder.Describe()} …"),
+                KeepJournal = parse.GetValue(safetyCopy),
             };
             ImportOperationResult done;
             try
@@ -388,8 +394,20 @@ public static class BackupCommands
             }
             await NoteHistoryErrorAsync(io, done.HistoryError);
             var result = done.Result;
-            if (io.Json) await io.WriteJsonAsync(ResultJson.Import(result));
-            else await WriteImportAsync(io, result, done.IsBusy);
+            if (io.Json)
+            {
+                // The run's number too: what `backup undo` takes.
+                var node = System.Text.Json.Nodes.JsonNode.Parse(ResultJson.Import(result))!.AsObject();
+                node["runId"] = done.RunId;
+                await io.WriteJsonAsync(node.ToJsonString(ResultJson.Options));
+            }
+            else
+            {
+                await WriteImportAsync(io, result, done.IsBusy);
+                if (done.RunId is { } runId)
+                    await io.Out.WriteLineAsync($"History: run {runId}" +
+                                                (request.KeepJournal && !options.DryRun && result.Succeeded ? $" (undo it with: backup undo {runId})" : ""));
+            }
             if (done.IsBusy) return ExitCodes.Busy;
             // A dry run that finds conflicts nothing decides says so the way the merge itself would.
             if (result.Outcome == ImportOutcome.Conflicts || (result.Outcome == ImportOutcome.DryRun && result.Conflicts.Any(c => c.Taken is null)))
@@ -533,6 +551,49 @@ public static class BackupCommands
                                             (info.Mark == InstanceMark.Production ? " — scrubbed copies are refused here" : ""));
             }
             return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Undo()
+    {
+        var run = new Argument<long>("RUN") { Description = "The import's number in the history (the pages' /history/RUN, --json's runId)." };
+        var connection = ConnectionOption();
+        var json = JsonOption();
+        var command = new Command("undo", "Undo an import kept with its safety copy: remove the rows it added, put back the fields it changed — " +
+                                          "refused, naming the rows, if any changed since.") { run, connection, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var io = new CliIo(parse, parse.GetValue(json));
+            await using var context = CliContext.Create();
+            var cs = ResolveConnection(context, parse.GetValue(connection), io);
+            if (cs is null) return ExitCodes.BadArguments;
+            await using var services = context.OperationServices(cs);
+            UndoResult result;
+            try
+            {
+                result = await services.GetRequiredService<BackupOperations>().UndoAsync(parse.GetValue(run), Actor.CommandLine(), ct);
+            }
+            catch (NpgsqlException e)
+            {
+                return await io.FailAsync($"Could not reach the database: {e.Message}");
+            }
+            if (io.Json)
+                await io.WriteJsonAsync(JsonSerializer.Serialize(new
+                {
+                    outcome = result.Outcome.ToString(),
+                    tables = result.Tables.ToDictionary(t => t.Key, t => new { removed = t.Value.Removed, restored = t.Value.Restored }),
+                    errors = result.Errors,
+                }, ResultJson.Options));
+            else if (result.Succeeded)
+            {
+                await io.Out.WriteLineAsync($"Undone: {result.Tables.Values.Sum(t => t.Removed):N0} rows removed, {result.Tables.Values.Sum(t => t.Restored):N0} rows put back.");
+                foreach (var (table, counts) in result.Tables.Where(t => t.Value.Removed + t.Value.Restored > 0))
+                    await io.Out.WriteLineAsync($"  {table,-20} {counts.Removed,10:N0} removed {counts.Restored,10:N0} put back");
+            }
+            else await io.WriteIssuesAsync("Error", result.Errors);
+            return result.Succeeded ? ExitCodes.Ok
+                : result.Errors.Any(e => e.Code == IssueCode.ImportRunning) ? ExitCodes.Busy : ExitCodes.Failed;
         });
         return command;
     }
