@@ -35,6 +35,19 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public Task<IPage> NewPageAsync() => Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
 
+    /// <summary>
+    /// A signed-in admin's page in a browser context of its own at the given size (a second page of the context shares
+    /// the sign-in), waiting up to a minute for what it is asked to find.
+    /// </summary>
+    public async Task<IPage> SignedInPageAsync(int width, int height, bool acceptDownloads = false)
+    {
+        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, AcceptDownloads = acceptDownloads });
+        context.SetDefaultTimeout(60_000);
+        var page = await context.NewPageAsync();
+        await SignInAsync(page);
+        return page;
+    }
+
     /// <summary>Signs in through the login form and waits for the dashboard.</summary>
     public async Task SignInAsync(IPage page, string email = CrearisAppFactory.AdminEmail, string password = CrearisAppFactory.AdminPassword)
     {

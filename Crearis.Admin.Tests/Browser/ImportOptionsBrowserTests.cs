@@ -127,13 +127,5 @@ public sealed class ImportOptionsBrowserTests(CrearisDatabaseFixture database) :
         Convert.ToInt64(stored).Should().Be(0);
     }
 
-    /// <summary>A signed-in page of its own browser context at the given size.</summary>
-    private async Task<IPage> SignedInPageAsync(int width, int height)
-    {
-        var context = await _session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        context.SetDefaultTimeout(60_000);
-        var page = await context.NewPageAsync();
-        await _session.SignInAsync(page);
-        return page;
-    }
+    private Task<IPage> SignedInPageAsync(int width, int height) => _session.SignedInPageAsync(width, height);
 }

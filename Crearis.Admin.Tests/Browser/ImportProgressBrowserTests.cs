@@ -183,15 +183,7 @@ public sealed class ImportProgressBrowserTests(CrearisDatabaseFixture database) 
     private static Task PanelShotAsync(IPage page, string name) =>
         page.Locator("[data-testid=progress-panel]").ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.Artifacts, name) });
 
-    /// <summary>A signed-in page of its own browser context at the given size (a second page of the context shares the sign-in).</summary>
-    private async Task<IPage> SignedInPageAsync(int width, int height)
-    {
-        var context = await _session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        context.SetDefaultTimeout(60_000);
-        var page = await context.NewPageAsync();
-        await _session.SignInAsync(page);
-        return page;
-    }
+    private Task<IPage> SignedInPageAsync(int width, int height) => _session.SignedInPageAsync(width, height);
 
     /// <summary>How wide the page's content is, in CSS pixels (more than the viewport: it scrolls sideways).</summary>
     private static Task<int> WidestAsync(IPage page) => page.EvaluateAsync<int>("document.documentElement.scrollWidth");

@@ -50,10 +50,7 @@ public sealed class RowPreviewBrowserTests(CrearisDatabaseFixture database) : IC
     [InlineData(390, 844, "390")]
     public async Task After_a_dry_run_every_row_it_would_write_is_listed_with_its_fields_and_the_buttons_say_what_they_do(int width, int height, string size)
     {
-        var context = await _session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, AcceptDownloads = true });
-        context.SetDefaultTimeout(60_000);
-        var page = await context.NewPageAsync();
-        await _session.SignInAsync(page);
+        var page = await _session.SignedInPageAsync(width, height, acceptDownloads: true);
         await page.GotoAsync(_session.BaseUrl + "/import?backup=" + Backup);
         await page.WaitForSelectorAsync("[data-testid=dry-run]:enabled");
 
@@ -102,10 +99,7 @@ public sealed class RowPreviewBrowserTests(CrearisDatabaseFixture database) : IC
         // import, leaves it to them); settled first, the comparison is of what the rows hold.
         await ExecuteAsync(database.ConnectionString, $"UPDATE users SET username = username WHERE sysmail = '{_sysmail}'");
         var before = await SnapshotAsync(database.ConnectionString, sequences: false);
-        var context = await _session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        context.SetDefaultTimeout(60_000);
-        var page = await context.NewPageAsync();
-        await _session.SignInAsync(page);
+        var page = await _session.SignedInPageAsync(width, height);
         await page.GotoAsync(_session.BaseUrl + "/import?backup=" + Backup);
         await page.WaitForSelectorAsync("[data-testid=dry-run]:enabled");
         await page.ClickAsync("[data-testid=dry-run]");
