@@ -17,6 +17,7 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<ConflictDecision> ConflictDecisions => Set<ConflictDecision>();
+    public DbSet<BackupCatalogEntry> BackupCatalog => Set<BackupCatalogEntry>();
 
     /// <remarks>
     /// Job kinds, job statuses and audit actions are enums in the code and their names in the columns (the same strings
@@ -84,6 +85,22 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             decision.Property(d => d.Take).HasMaxLength(10).HasConversion(t => ConflictTakes.ToName(t), s => ConflictTakes.Parse(s));
             decision.Property(d => d.DecidedBy).HasMaxLength(256);
             decision.HasIndex(d => new { d.File, d.Table, d.Key, d.Column }).IsUnique();
+        });
+        builder.Entity<BackupCatalogEntry>(entry =>
+        {
+            entry.ToTable("backup_catalog");
+            entry.HasKey(e => e.Name);
+            entry.Property(e => e.Name).HasMaxLength(255);
+            entry.Property(e => e.Format).HasMaxLength(20).HasConversion<string>();
+            entry.Property(e => e.SourceDatabase).HasMaxLength(255);
+            entry.Property(e => e.Kinds).HasMaxLength(100).HasConversion(
+                k => BackupCopyKinds.Store(k), s => BackupCopyKinds.Load(s),
+                new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<Crearis.Admin.Backups.BackupCopyKind[]>(
+                    (a, b) => a!.SequenceEqual(b!), a => a.Aggregate(0, (h, k) => HashCode.Combine(h, k)), a => a.ToArray()));
+            entry.Property(e => e.Issues).HasColumnType("jsonb");
+            entry.Property(e => e.Summary).HasColumnType("jsonb");
+            // json, not jsonb: the manifest keeps its members' order, as the file has it.
+            entry.Property(e => e.Manifest).HasColumnType("json");
         });
     }
 }
