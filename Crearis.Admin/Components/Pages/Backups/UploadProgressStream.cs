@@ -8,14 +8,16 @@ namespace Crearis.Admin.Components.Pages.Backups;
 internal sealed class UploadProgressStream(Stream inner, Action<long> report, TimeSpan every) : Stream
 {
     private long _read;
-    private long _reportedAt = long.MinValue;
+    private long? _reportedAt;
 
     public long BytesRead => _read;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         var read = await inner.ReadAsync(buffer, ct);
-        Count(read);
+        // The page renders the report on its circuit's context, which this read holds while data keeps arriving
+        // (reads and writes that complete at once never give it back): yielding lets the render run now, not at the end.
+        if (Count(read)) await Task.Yield();
         return read;
     }
 
@@ -29,14 +31,16 @@ internal sealed class UploadProgressStream(Stream inner, Action<long> report, Ti
         return read;
     }
 
-    private void Count(int read)
+    /// <summary>Counts a read; true when it was reported.</summary>
+    private bool Count(int read)
     {
         _read += read;
         var now = Environment.TickCount64;
         // The end is always reported: the page then says it is verifying.
-        if (read > 0 && now - _reportedAt < every.TotalMilliseconds) return;
+        if (read > 0 && _reportedAt is { } last && now - last < every.TotalMilliseconds) return false;
         _reportedAt = now;
         report(_read);
+        return true;
     }
 
     public override bool CanRead => true;
