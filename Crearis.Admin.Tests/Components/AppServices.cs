@@ -31,6 +31,7 @@ public static class AppServices
             storage?.Invoke(o);
         });
         if (storage is not null) services.AddSingleton<BackupKeyring>();
+        services.AddSingleton<BackupCatalog>();
         services.AddSingleton<BackupStorage>();
         services.AddScoped<ContentSearch>();
         services.AddSingleton<HistoryService>();

@@ -63,8 +63,8 @@ public static class BackupsApi
         api.MapGet("/backups", async (BackupStorage storage, CancellationToken ct,
                 [Description("Page number, from 0.")] int page = 0,
                 [Description("Files per page, 1 to 500.")] int pageSize = 50,
-                [Description("created-desc (default), created-asc, name-asc, name-desc, size-desc or size-asc.")] string? sort = null,
-                [Description("Only files whose name contains this (any case).")] string? search = null) =>
+                [Description("created-desc (default), created-asc, name-asc, name-desc, size-desc or size-asc; created is the snapshot time where the file was verified, else the file's write time.")] string? sort = null,
+                [Description("Only files whose name, or known source database, contains this (any case).")] string? search = null) =>
             {
                 if (page < 0 || pageSize is < 1 or > 500)
                     return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad paging",
@@ -77,8 +77,8 @@ public static class BackupsApi
                 return Results.Ok(new BackupList([.. listed.Items.Select(BackupItem.From)], listed.Total, page, pageSize));
             })
             .Documented("listBackups", Tag, "List the backup folder",
-                "One page of the backup files (newest first unless `sort` says otherwise), filtered by a part of the name. " +
-                "Files are not read whole here: `verified` is known only for files verified before.",
+                "One page of the backup files (newest first unless `sort` says otherwise), filtered by a part of the name or source database. " +
+                "Files are not read whole here: `verified` is known only for files verified before (kept across restarts).",
                 Roles.Viewer, ApiScope.BackupsRead)
             .RequireAuthorization(Policies.SignedIn)
             .Produces<BackupList>()

@@ -47,13 +47,24 @@ public sealed record BackupFileInfo(
     BackupManifest? Manifest = null)
 {
     /// <summary>What kind of copy the file is, from its manifest (known once the file was verified).</summary>
-    public IReadOnlyList<BackupCopyKind> Kinds => Manifest is null ? [] :
+    public IReadOnlyList<BackupCopyKind> Kinds => KindsOf(Manifest);
+
+    /// <summary>When the snapshot was taken where the manifest says so, else when the file was written.</summary>
+    public DateTimeOffset Taken => CreatedAt ?? Modified;
+
+    public static IReadOnlyList<BackupCopyKind> KindsOf(BackupManifest? manifest) => manifest is null ? [] :
     [
-        .. Manifest.Differential is null ? Array.Empty<BackupCopyKind>() : [BackupCopyKind.Differential],
-        .. Manifest.Filter is null ? Array.Empty<BackupCopyKind>() : [BackupCopyKind.Filtered],
-        .. Manifest.Scrub is null ? Array.Empty<BackupCopyKind>() : [BackupCopyKind.Scrubbed],
+        .. manifest.Differential is null ? Array.Empty<BackupCopyKind>() : [BackupCopyKind.Differential],
+        .. manifest.Filter is null ? Array.Empty<BackupCopyKind>() : [BackupCopyKind.Filtered],
+        .. manifest.Scrub is null ? Array.Empty<BackupCopyKind>() : [BackupCopyKind.Scrubbed],
     ];
 }
+
+/// <summary>A backup as the import picker offers it: found by name or source database without opening the file.</summary>
+public sealed record BackupChoice(string Name, DateTimeOffset Modified, DateTimeOffset? CreatedAt, string? SourceDatabase);
+
+/// <summary>The picker's matches (newest first, at most the limit asked for) and how many match in all.</summary>
+public sealed record BackupChoices(IReadOnlyList<BackupChoice> Items, int Total);
 
 /// <summary>A backup that is not simply every row as it is: the list and the inspect dialog mark it so.</summary>
 public enum BackupCopyKind { Differential, Filtered, Scrubbed }
@@ -63,12 +74,14 @@ public sealed record BaseCandidate(string Name, DateTimeOffset CreatedAt, string
 
 public sealed record BackupPage(IReadOnlyList<BackupFileInfo> Items, int Total);
 
+/// <summary>The list's orders; "created" is the snapshot time where the file was verified, else the file's write time.</summary>
 public enum BackupSort { CreatedDesc, CreatedAsc, NameAsc, NameDesc, SizeDesc, SizeAsc }
 
 /// <summary>
 /// The backup folder: files are addressed by name only, and names are checked (no path separators, no "..", only
 /// .tar.gz), so no request can reach another file; links are refused, so no name in the folder leads out of it.
-/// Verification results are cached per file version. Backups hold every row of the platform: what this class writes
+/// Verification results are cached per file version, in memory and (with an admin database) in the
+/// <see cref="BackupCatalog"/>, so a restart forgets none of them. Backups hold every row of the platform: what this class writes
 /// is readable by its owner only, and the folder, when it creates it, is its owner's only.
 /// </summary>
 public sealed partial class BackupStorage
@@ -79,10 +92,13 @@ public sealed partial class BackupStorage
     private long _verifications;
 
     private readonly BackupKeyring? _keyring;
+    private readonly BackupCatalog? _catalog;
 
-    public BackupStorage(IOptions<BackupStorageOptions> options, BackupKeyring? keyring = null)
+    /// <param name="catalog">Where verification results outlive the process; without one (tests, a folder alone) they are kept in memory only.</param>
+    public BackupStorage(IOptions<BackupStorageOptions> options, BackupKeyring? keyring = null, BackupCatalog? catalog = null)
     {
         _keyring = keyring;
+        _catalog = catalog;
         Folder = string.IsNullOrWhiteSpace(options.Value.Folder)
             ? Path.Combine(Path.GetDirectoryName(Crearis.Platform.Postgres.PostgresClusterOptions.DefaultDataRoot())!, "backups")
             : Path.GetFullPath(options.Value.Folder);
@@ -206,6 +222,7 @@ public sealed partial class BackupStorage
         var files = new DirectoryInfo(Folder).EnumerateFiles("*.tar.gz*")
             .Where(f => IsValidName(f.Name) && IsPlainFile(f) && f.Length > 0)
             .OrderByDescending(f => f.LastWriteTimeUtc).Take(BaseCandidateFiles).ToList();
+        await RecallAsync(files, ct);
         var candidates = new List<BaseCandidate>();
         foreach (var file in files)
         {
@@ -236,33 +253,103 @@ public sealed partial class BackupStorage
 
     public async Task<BackupPage> ListAsync(int page, int pageSize, BackupSort sort, string? search, CancellationToken ct = default)
     {
-        var files = new DirectoryInfo(Folder).EnumerateFiles("*.tar.gz*")
-            .Where(f => IsValidName(f.Name) && IsPlainFile(f))
-            .Where(f => string.IsNullOrWhiteSpace(search) || f.Name.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase))
-            .ToList();
+        var (files, known) = await MatchingAsync(search, ct);
+        DateTime Taken(FileInfo f) => known.TryGetValue(f.Name, out var k) && k.CreatedAt is { } at ? at.UtcDateTime : f.LastWriteTimeUtc;
         IEnumerable<FileInfo> ordered = sort switch
         {
-            BackupSort.CreatedAsc => files.OrderBy(f => f.LastWriteTimeUtc),
+            BackupSort.CreatedAsc => files.OrderBy(Taken),
             BackupSort.NameAsc => files.OrderBy(f => f.Name, StringComparer.Ordinal),
             BackupSort.NameDesc => files.OrderByDescending(f => f.Name, StringComparer.Ordinal),
             BackupSort.SizeDesc => files.OrderByDescending(f => f.Length),
             BackupSort.SizeAsc => files.OrderBy(f => f.Length),
-            _ => files.OrderByDescending(f => f.LastWriteTimeUtc),
+            _ => files.OrderByDescending(Taken),
         };
+        var shown = ordered.Skip(page * pageSize).Take(pageSize).ToList();
+        await RecallAsync(shown, ct);
         var items = new List<BackupFileInfo>();
-        foreach (var file in ordered.Skip(page * pageSize).Take(pageSize))
+        foreach (var file in shown)
             items.Add(await DescribeAsync(file, verify: false, ct));
         return new BackupPage(items, files.Count);
+    }
+
+    /// <summary>
+    /// The import picker's search over the whole folder: names, and source databases where known, containing
+    /// <paramref name="search"/>, newest snapshot first; no file is opened.
+    /// </summary>
+    public async Task<BackupChoices> FindAsync(string? search, int limit, CancellationToken ct = default)
+    {
+        var (files, known) = await MatchingAsync(search, ct);
+        var choices = files
+            .Select(f => known.TryGetValue(f.Name, out var k)
+                ? new BackupChoice(f.Name, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero), k.CreatedAt, k.SourceDatabase)
+                : new BackupChoice(f.Name, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero), null, null))
+            .OrderByDescending(c => c.CreatedAt ?? c.Modified).ThenBy(c => c.Name, StringComparer.Ordinal)
+            .Take(limit).ToList();
+        return new BackupChoices(choices, files.Count);
+    }
+
+    /// <summary>The folder's backups whose name (or known source database) contains the search, with what is known of each.</summary>
+    private async Task<(List<FileInfo> Files, Dictionary<string, BackupFacts> Known)> MatchingAsync(string? search, CancellationToken ct)
+    {
+        var all = new DirectoryInfo(Folder).EnumerateFiles("*.tar.gz*").Where(f => IsValidName(f.Name) && IsPlainFile(f)).ToList();
+        var known = await KnownAsync(all, ct);
+        var text = search?.Trim();
+        var files = string.IsNullOrEmpty(text) ? all : all.Where(f =>
+            f.Name.Contains(text, StringComparison.OrdinalIgnoreCase)
+            || (known.TryGetValue(f.Name, out var k) && k.SourceDatabase?.Contains(text, StringComparison.OrdinalIgnoreCase) == true)).ToList();
+        return (files, known);
+    }
+
+    /// <summary>The snapshot time and source of every file whose current version was verified, here or before a restart.</summary>
+    private async Task<Dictionary<string, BackupFacts>> KnownAsync(List<FileInfo> files, CancellationToken ct)
+    {
+        var byName = files.ToDictionary(f => f.Name);
+        var known = new Dictionary<string, BackupFacts>();
+        if (_catalog is not null)
+            foreach (var facts in await _catalog.FactsAsync(ct))
+                if (byName.TryGetValue(facts.Name, out var file) && facts.Describes(file)) known[facts.Name] = facts;
+        foreach (var file in files)
+            if (Completed(file) is { Summary: { } summary })
+                known[file.Name] = new BackupFacts(file.Name, file.Length, file.LastWriteTimeUtc.Ticks, summary.CreatedAt, summary.SourceDatabase);
+        return known;
+    }
+
+    /// <summary>This process's finished verification of the file's current version, or null.</summary>
+    private BackupVerification? Completed(FileInfo file) =>
+        _verified.TryGetValue(file.Name, out var cached) && cached.Size == file.Length && cached.Modified == file.LastWriteTimeUtc
+        && cached.Result.IsValueCreated && cached.Result.Value.IsCompletedSuccessfully ? cached.Result.Value.Result : null;
+
+    /// <summary>
+    /// Takes the catalogue's results for those files this process has not verified (in their current version), so a
+    /// restart reads no file whole again and shows what each said.
+    /// </summary>
+    private async Task RecallAsync(IReadOnlyCollection<FileInfo> files, CancellationToken ct)
+    {
+        if (_catalog is null) return;
+        var unknown = files.Where(f => f.Length > 0 && Completed(f) is null).ToList();
+        foreach (var (name, verification) in await _catalog.RecallAsync(unknown, ct))
+        {
+            var file = unknown.First(f => f.Name == name);
+            var recalled = (file.Length, file.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(Task.FromResult(verification)));
+            // A verification of the same version started meanwhile is kept (it will find the same).
+            _verified.AddOrUpdate(name, recalled, (_, old) => old.Size == file.Length && old.Modified == file.LastWriteTimeUtc ? old : recalled);
+        }
     }
 
     /// <summary>Describes one file; with <paramref name="verify"/>, reads it whole to check checksums (cached).</summary>
     public async Task<BackupFileInfo?> GetAsync(string name, bool verify, CancellationToken ct = default)
     {
         var path = PathOf(name);
-        return path is null ? null : await DescribeAsync(new FileInfo(path), verify, ct);
+        if (path is null) return null;
+        var file = new FileInfo(path);
+        await RecallAsync([file], ct);
+        return await DescribeAsync(file, verify, ct);
     }
 
-    /// <summary>How many times a file was read whole to verify it since the app started (each file version once).</summary>
+    /// <summary>
+    /// How many times a file was read whole to verify it since the app started: each file version once, and not again
+    /// after a restart when the catalogue has it.
+    /// </summary>
     public long Verifications => Interlocked.Read(ref _verifications);
 
     private async Task<BackupFileInfo> DescribeAsync(FileInfo file, bool verify, CancellationToken ct)
@@ -294,7 +381,12 @@ public sealed partial class BackupStorage
         return (file.Length, file.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(() =>
         {
             Interlocked.Increment(ref _verifications);
-            return Task.Run(() => BackupFiles.VerifyAsync(path, CancellationToken.None, Keys));
+            return Task.Run(async () =>
+            {
+                var verification = await BackupFiles.VerifyAsync(path, CancellationToken.None, Keys);
+                if (_catalog is not null) await _catalog.RememberAsync(file, verification);
+                return verification;
+            });
         }));
     }
 
@@ -307,6 +399,7 @@ public sealed partial class BackupStorage
         if (path is null) return false;
         File.Delete(path);
         _verified.TryRemove(name, out _);
+        _catalog?.Forget(name);
         return true;
     }
 
@@ -344,6 +437,7 @@ public sealed partial class BackupStorage
             File.Move(temporary, final);
             var info = new FileInfo(final);
             _verified[name] = (info.Length, info.LastWriteTimeUtc, new Lazy<Task<BackupVerification>>(Task.FromResult(verification)));
+            if (_catalog is not null) await _catalog.RememberAsync(info, verification, ct);
             return (await DescribeAsync(info, verify: false, ct), []);
         }
         finally

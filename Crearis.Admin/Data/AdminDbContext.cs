@@ -18,6 +18,7 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<ConflictDecision> ConflictDecisions => Set<ConflictDecision>();
     public DbSet<RunRow> RunRows => Set<RunRow>();
+    public DbSet<BackupCatalogEntry> BackupCatalog => Set<BackupCatalogEntry>();
 
     /// <remarks>
     /// Job kinds, job statuses and audit actions are enums in the code and their names in the columns (the same strings
@@ -98,6 +99,22 @@ public class AdminDbContext(DbContextOptions<AdminDbContext> options) : Identity
             row.Property(r => r.Issue).HasMaxLength(40);
             // The preview's pages: one journal, one table, one action, in the backup's order.
             row.HasIndex(r => new { r.Journal, r.Table, r.Action, r.Line });
+        });
+        builder.Entity<BackupCatalogEntry>(entry =>
+        {
+            entry.ToTable("backup_catalog");
+            entry.HasKey(e => e.Name);
+            entry.Property(e => e.Name).HasMaxLength(255);
+            entry.Property(e => e.Format).HasMaxLength(20).HasConversion<string>();
+            entry.Property(e => e.SourceDatabase).HasMaxLength(255);
+            entry.Property(e => e.Kinds).HasMaxLength(100).HasConversion(
+                k => BackupCopyKinds.Store(k), s => BackupCopyKinds.Load(s),
+                new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<Crearis.Admin.Backups.BackupCopyKind[]>(
+                    (a, b) => a!.SequenceEqual(b!), a => a.Aggregate(0, (h, k) => HashCode.Combine(h, k)), a => a.ToArray()));
+            entry.Property(e => e.Issues).HasColumnType("jsonb");
+            entry.Property(e => e.Summary).HasColumnType("jsonb");
+            // json, not jsonb: the manifest keeps its members' order, as the file has it.
+            entry.Property(e => e.Manifest).HasColumnType("json");
         });
     }
 }

@@ -82,6 +82,8 @@ public static class Extensions
         builder.Services.AddOptions<BackupStorageOptions>().Bind(builder.Configuration.GetSection("Crearis:Backups")).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<BackupStorageOptions>, BackupStorageOptionsValidator>();
         builder.Services.AddSingleton<BackupKeyring>();
+        // The storage takes it: verification results kept in the admin database outlive a restart.
+        builder.Services.AddSingleton<BackupCatalog>();
         builder.Services.AddSingleton<BackupStorage>();
         builder.Services.AddHostedService<BackupFolderCleanup>();
         builder.Services.AddSingleton<BackupJobService>();

@@ -21,6 +21,10 @@ public static class Times
     public static string SecondInColumn(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
+    /// <summary>To the minute, for a column headed "(UTC)": "2026-12-02 15:52".</summary>
+    public static string MinuteInColumn(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
     /// <summary>The day alone, for a column headed "(UTC)": "2026-12-02".</summary>
     public static string Date(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

@@ -13,6 +13,7 @@ public partial class BackupsPage
     private MudDataGrid<BackupFileInfo>? _grid;
     private string? _search;
     private bool _uploading;
+    private UploadProgress? _upload;
     private readonly List<BackupIssue> _uploadErrors = [];
     private string? _uploadRenamed;
     private JobSnapshot? _export;
@@ -26,7 +27,7 @@ public partial class BackupsPage
             { SortBy: "Name", Descending: true } => BackupSort.NameDesc,
             { SortBy: "Size", Descending: true } => BackupSort.SizeDesc,
             { SortBy: "Size", Descending: false } => BackupSort.SizeAsc,
-            { SortBy: "Modified", Descending: false } => BackupSort.CreatedAsc,
+            { SortBy: "Taken", Descending: false } => BackupSort.CreatedAsc,
             _ => BackupSort.CreatedDesc,
         };
         var page = await Storage.ListAsync(state.Page, state.PageSize, sort, _search, ct);
@@ -66,10 +67,19 @@ public partial class BackupsPage
         _uploadErrors.Clear();
         _uploadRenamed = null;
         _uploading = true;
+        _upload = new UploadProgress(file.Name, file.Size, 0);
         var (user, _) = await Current.GetAsync();
         try
         {
-            await using var stream = file.OpenReadStream(Storage.MaxUploadBytes);
+            // Reported while the browser sends the file: a large upload takes minutes, and a button reading
+            // "Uploading…" alone does not say whether it moves.
+            await using var stream = new UploadProgressStream(file.OpenReadStream(Storage.MaxUploadBytes),
+                read => _ = InvokeAsync(() =>
+                {
+                    if (_upload is null) return;
+                    _upload = _upload with { Received = read };
+                    StateHasChanged();
+                }), UploadReportEvery);
             var (saved, issues) = await Storage.SaveUploadAsync(file.Name, stream);
             await Audit.WriteAsync(AuditAction.Upload, saved is null ? AuditOutcome.Rejected : AuditOutcome.Succeeded, user, null, saved?.Name ?? file.Name,
                 saved is null ? string.Join(" ", issues.Select(i => i.Code)) : null);
@@ -90,8 +100,21 @@ public partial class BackupsPage
         finally
         {
             _uploading = false;
+            _upload = null;
         }
         if (_grid is not null) await _grid.ReloadServerData();
+    }
+
+    /// <summary>How often the upload's progress is re-rendered at most.</summary>
+    private static readonly TimeSpan UploadReportEvery = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>An upload under way: what, how large, how much the server has received.</summary>
+    private sealed record UploadProgress(string Name, long Size, long Received)
+    {
+        public double Percent => Size > 0 ? Math.Min(100, 100.0 * Received / Size) : 0;
+
+        /// <summary>Everything is here: the file is being checked before it is kept.</summary>
+        public bool Verifying => Received >= Size;
     }
 
     private async Task InspectAsync(BackupFileInfo item)

@@ -10,7 +10,6 @@ public partial class ImportPage
 {
     [SupplyParameterFromQuery(Name = "backup")] public string? Backup { get; set; }
 
-    private List<string> _names = [];
     private BackupFileInfo? _selected;
     private JobSnapshot? _job;
     private IDisposable? _subscription;
@@ -26,8 +25,6 @@ public partial class ImportPage
 
     protected override async Task OnInitializedAsync()
     {
-        var page = await Storage.ListAsync(0, 500, BackupSort.CreatedDesc, null);
-        _names = page.Items.Select(i => i.Name).ToList();
         // A running import or dry run (started here, in another tab or by another admin) is followed again.
         if (Jobs.Active() is { Kind: JobKind.Import or JobKind.DryRun } active)
         {
