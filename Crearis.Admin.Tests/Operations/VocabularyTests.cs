@@ -18,8 +18,9 @@ public sealed class VocabularyTests(CrearisDatabaseFixture database) : IClassFix
         JobStatuses.Vocabulary.Names.Should().Equal("Queued", "Running", "Succeeded", "Failed", "Cancelled", "Interrupted");
         AuditActions.Vocabulary.Names.Should().Equal(
             "sign-in", "sign-in-failed", "export", "import", "dry-run", "upload", "download", "delete", "user-change",
-            "token-create", "token-revoke", "token-use", "conflict-decide", "conflict-merge", "instance-mark");
+            "token-create", "token-revoke", "token-use", "conflict-decide", "conflict-merge", "instance-mark", "undo");
         ApiScopes.Vocabulary.Names.Should().Equal("backups:read", "export", "import", "users:admin");
+        RowActions.Vocabulary.Names.Should().Equal("insert", "update", "keep", "skip", "fail");
         ImportModeNames.All.Should().Equal("new-only", "merge");
         JobKinds.Vocabulary.Members.Select(k => k.Label()).Should().Equal("Export", "Import", "Dry run");
         ImportMode.Merge.ToName().Should().Be("merge");
