@@ -100,4 +100,18 @@ public sealed class RowPreviewTests(CrearisDatabaseFixture source) : ComponentTe
         change.Should().StartWith("username").And.Contain(here + " → ").And.EndWith("changed-in-source");
         preview.Find("[data-testid=rows-csv]").GetAttribute("href").Should().Be($"history/{run.Id}/rows.csv?action=update");
     }
+
+    [Fact]
+    public async Task The_rows_of_an_import_that_failed_are_said_to_be_rolled_back_never_added()
+    {
+        var dryRun = await DryRunAsync(ImportMode.NewOnly);
+        // The same rows, as an import that failed after handling them would have kept them.
+        var failed = new BackupRun { Id = dryRun.Id, Kind = JobKind.Import, Outcome = nameof(ImportOutcome.Failed), Mode = dryRun.Mode, Journal = dryRun.Journal };
+
+        var preview = Render<RowPreview>(p => p.Add(c => c.Run, failed));
+
+        preview.WaitForElement("[data-testid=row-action-insert]");
+        preview.Find("[data-testid=row-preview-heading]").TextContent.Should().Contain("rolled back").And.Contain("none of them was written");
+        preview.Find("[data-testid=row-action-insert]").TextContent.Should().StartWith("Would be added");
+    }
 }

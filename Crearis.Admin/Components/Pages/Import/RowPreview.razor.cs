@@ -16,7 +16,14 @@ public partial class RowPreview
 
     private long RunId => Run.Id;
 
-    private bool DryRun => Run.Kind == JobKind.DryRun;
+    /// <summary>The rows were written (an import that committed); otherwise they are what it would do, or did before it rolled back.</summary>
+    private bool Written => Run.Kind == JobKind.Import && Run.Outcome is nameof(ImportOutcome.Applied) or nameof(ImportOutcome.AppliedWithSkips);
+
+    private bool DryRun => !Written;
+
+    private string Heading => Written ? "Every row, as this import treated it"
+        : Run.Kind == JobKind.DryRun ? "Every row, as this dry run would treat it"
+        : "Every row it had handled when it stopped — all rolled back, none of them was written";
 
     private ImportMode Mode => ImportModeNames.TryParse(Run.Mode, out var mode) ? mode : ImportMode.Merge;
 
